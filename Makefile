@@ -1,0 +1,39 @@
+# The README's commands: `make run` serves the app with a demo organizer; `make test` runs every test.
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-stamp
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+
+.PHONY: install run test bench lint format clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	$(VENV)/bin/flask --app bwm db upgrade
+	BWM_BASE_URL=http://$(HOST):$(PORT) $(VENV)/bin/flask --app bwm demo
+	@echo "bwm is serving on http://$(HOST):$(PORT)/  (Ctrl-C stops it)"
+	$(VENV)/bin/flask --app bwm run --host $(HOST) --port $(PORT)
+
+test: install
+	bash scripts/test-all
+
+bench: install
+	$(PY) bench/bench_availability.py
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) build *.egg-info

@@ -1,0 +1,102 @@
+"""bwm: Bookings with me, self-hosted."""
+
+import os
+import secrets
+
+from flask import Flask
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Create and configure an instance of the bwm application."""
+    from . import cli, errors, extensions, models, web
+    from .config import DEFAULTS
+
+    instance_path = (test_config or {}).get("INSTANCE_PATH")
+    app = Flask(__name__, instance_relative_config=True, instance_path=instance_path)
+    app.config.from_mapping(DEFAULTS)
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+        app.config.from_prefixed_env("BWM")
+    else:
+        app.config.update(test_config)
+    os.makedirs(app.instance_path, exist_ok=True)
+    _finish_config(app)
+
+    extensions.db.init_app(app)
+    extensions.migrate.init_app(app, extensions.db, render_as_batch=True)
+    extensions.csrf.init_app(app)
+    extensions.login.init_app(app)
+    extensions.login.login_view = "auth.login"
+    extensions.mail.init_app(app)
+    extensions.limiter.init_app(app)
+    web.init_app(app)
+    errors.init_app(app)
+    cli.init_app(app)
+
+    from .admin import bp as admin_bp
+    from .api import bp as api_bp
+    from .attendee import bp as attendee_bp
+    from .auth import bp as auth_bp
+    from .organizer import bp as organizer_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(organizer_bp)
+    app.register_blueprint(attendee_bp)
+    app.register_blueprint(api_bp)
+    app.register_blueprint(admin_bp)
+
+    @extensions.login.user_loader
+    def load_user(user_id: str):
+        return extensions.db.session.get(models.User, int(user_id))
+
+    return app
+
+
+def _finish_config(app: Flask) -> None:
+    """Fill in the defaults that depend on the instance folder."""
+    cfg = app.config
+    if not cfg.get("SECRET_KEY"):
+        cfg["SECRET_KEY"] = _instance_secret(app.instance_path)
+    uri = cfg.get("SQLALCHEMY_DATABASE_URI")
+    if not uri:
+        uri = "sqlite:///" + os.path.join(app.instance_path, "bwm.sqlite")
+    elif uri.startswith(("postgresql://", "postgres://")):
+        # Name the driver we ship (psycopg 3) whatever way the URL was written.
+        uri = "postgresql+psycopg://" + uri.split("://", 1)[1]
+    cfg["SQLALCHEMY_DATABASE_URI"] = uri
+    if uri.startswith("sqlite"):
+        options = dict(cfg.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+        connect_args = dict(options.get("connect_args") or {})
+        connect_args.setdefault("timeout", 30)
+        connect_args.setdefault("check_same_thread", False)
+        options["connect_args"] = connect_args
+        cfg["SQLALCHEMY_ENGINE_OPTIONS"] = options
+    if cfg.get("PREFERRED_URL_SCHEME") == "https":
+        cfg["SESSION_COOKIE_SECURE"] = True
+        cfg["REMEMBER_COOKIE_SECURE"] = True
+
+
+def _instance_secret(instance_path: str) -> str:
+    """Read the secret key kept in instance/, making it on first use."""
+    path = os.path.join(instance_path, "secret_key")
+    try:
+        with open(path) as f:
+            key = f.read().strip()
+        if key:
+            return key
+    except FileNotFoundError:
+        pass
+    # Write aside, then link into place: when two processes start at once, the first link
+    # wins and both read the same complete key.
+    tmp = f"{path}.{os.getpid()}.{secrets.token_hex(4)}"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(secrets.token_urlsafe(48))
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        pass
+    finally:
+        os.unlink(tmp)
+    with open(path) as f:
+        return f.read().strip()

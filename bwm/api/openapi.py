@@ -1,0 +1,203 @@
+"""The OpenAPI 3.1 document of the JSON API, served at /api/v1/openapi.json."""
+
+HOURS = {
+    "type": "object",
+    "description": 'Weekly hours: {"mon": [["09:00", "17:00"]], ..., "sun": []}',
+    "additionalProperties": {
+        "type": "array",
+        "items": {"type": "array", "items": {"type": "string"}, "minItems": 2, "maxItems": 2},
+    },
+}
+ERRORS = {
+    "type": "object",
+    "properties": {"errors": {"type": "object", "additionalProperties": {"type": "string"}}},
+}
+MEETING_TYPE = {
+    "type": "object",
+    "required": ["title", "duration_minutes"],
+    "properties": {
+        "id": {"type": "integer", "readOnly": True},
+        "title": {"type": "string"},
+        "slug": {"type": "string"},
+        "description": {"type": "string"},
+        "duration_minutes": {"type": "integer", "minimum": 5, "maximum": 720},
+        "visibility": {"enum": ["public", "private"]},
+        "location_kind": {"enum": ["none", "in_person", "phone", "online"]},
+        "location": {"type": "string"},
+        "online_meeting": {"type": "boolean"},
+        "hours": {"oneOf": [{"type": "null"}, HOURS]},
+        "overrides": {"type": "object"},
+        "buffer_before_minutes": {"type": "integer", "minimum": 0},
+        "buffer_after_minutes": {"type": "integer", "minimum": 0},
+        "min_notice_minutes": {"type": "integer", "minimum": 0},
+        "max_days_ahead": {"type": "integer", "minimum": 0},
+        "slot_step_minutes": {"type": ["integer", "null"]},
+        "max_per_day": {"type": ["integer", "null"]},
+        "reminders_minutes": {
+            "type": "array",
+            "items": {"type": "integer", "minimum": 15, "maximum": 20160},
+        },
+    },
+}
+PAGE = {
+    "type": "object",
+    "properties": {
+        "slug": {"type": "string"},
+        "display_name": {"type": "string"},
+        "welcome": {"type": "string"},
+        "timezone": {"type": "string"},
+        "published": {"type": "boolean"},
+        "hours": HOURS,
+    },
+}
+BUSY = {
+    "type": "object",
+    "required": ["start", "end"],
+    "properties": {
+        "id": {"type": "integer", "readOnly": True},
+        "start": {"type": "string", "format": "date-time"},
+        "end": {"type": "string", "format": "date-time"},
+        "title": {"type": "string"},
+    },
+}
+
+
+def _json(schema: dict, description: str = "OK") -> dict:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _body(schema: dict) -> dict:
+    return {"required": True, "content": {"application/json": {"schema": schema}}}
+
+
+def _op(
+    summary: str,
+    responses: dict,
+    *,
+    auth: bool = True,
+    body: dict | None = None,
+    parameters: list | None = None,
+) -> dict:
+    op: dict = {"summary": summary, "responses": responses}
+    if auth:
+        op["security"] = [{"bearer": []}]
+        op["responses"] = {**responses, "401": {"description": "No valid API token"}}
+    if body:
+        op["requestBody"] = _body(body)
+    if parameters:
+        op["parameters"] = parameters
+    return op
+
+
+def _path_param(name: str, schema_type: str = "string") -> dict:
+    return {"name": name, "in": "path", "required": True, "schema": {"type": schema_type}}
+
+
+def _query(name: str, description: str, required: bool = False) -> dict:
+    return {
+        "name": name,
+        "in": "query",
+        "required": required,
+        "description": description,
+        "schema": {"type": "string"},
+    }
+
+
+def document() -> dict:
+    """Build the OpenAPI document."""
+    not_found = {"description": "Not found"}
+    invalid = _json(ERRORS, "Invalid input, with a message per field")
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "bwm: Bookings with me", "version": "1"},
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": {"MeetingType": MEETING_TYPE, "Page": PAGE, "Busy": BUSY},
+        },
+        "paths": {
+            "/api/v1/pages/{page}": {
+                "get": _op(
+                    "A published page and its public meeting types",
+                    {"200": _json({"type": "object"}), "404": not_found},
+                    auth=False,
+                    parameters=[_path_param("page")],
+                ),
+            },
+            "/api/v1/pages/{page}/types/{type}/slots": {
+                "get": _op(
+                    "Free starts between two dates (inclusive) in a zone",
+                    {
+                        "200": _json(
+                            {
+                                "type": "object",
+                                "properties": {
+                                    "timezone": {"type": "string"},
+                                    "slots": {
+                                        "type": "array",
+                                        "items": {"type": "string", "format": "date-time"},
+                                    },
+                                },
+                            }
+                        ),
+                        "404": not_found,
+                        "422": invalid,
+                    },
+                    auth=False,
+                    parameters=[
+                        _path_param("page"),
+                        _path_param("type"),
+                        _query("start", "YYYY-MM-DD in tz", True),
+                        _query("end", "YYYY-MM-DD in tz, inclusive", True),
+                        _query("tz", "IANA zone; default the page's"),
+                    ],
+                ),
+            },
+            "/api/v1/me/page": {
+                "get": _op("The organizer's page", {"200": _json(PAGE)}),
+                "patch": _op(
+                    "Change the page",
+                    {"200": _json(PAGE), "409": {"description": "Slug taken"}, "422": invalid},
+                    body=PAGE,
+                ),
+            },
+            "/api/v1/me/meeting-types": {
+                "get": _op("List meeting types", {"200": _json({"type": "object"})}),
+                "post": _op(
+                    "Create a meeting type",
+                    {
+                        "201": _json(MEETING_TYPE),
+                        "409": {"description": "Slug taken"},
+                        "422": invalid,
+                    },
+                    body=MEETING_TYPE,
+                ),
+            },
+            "/api/v1/me/meeting-types/{id}": {
+                "parameters": [_path_param("id", "integer")],
+                "get": _op("One meeting type", {"200": _json(MEETING_TYPE), "404": not_found}),
+                "patch": _op(
+                    "Change a meeting type",
+                    {
+                        "200": _json(MEETING_TYPE),
+                        "404": not_found,
+                        "409": {"description": "Slug taken"},
+                        "422": invalid,
+                    },
+                    body=MEETING_TYPE,
+                ),
+                "delete": _op(
+                    "Delete a meeting type", {"204": {"description": "Deleted"}, "404": not_found}
+                ),
+            },
+            "/api/v1/me/busy": {
+                "get": _op("List busy blocks", {"200": _json({"type": "object"})}),
+                "post": _op("Add a busy block", {"201": _json(BUSY), "422": invalid}, body=BUSY),
+            },
+            "/api/v1/me/busy/{id}": {
+                "parameters": [_path_param("id", "integer")],
+                "delete": _op(
+                    "Delete a busy block", {"204": {"description": "Deleted"}, "404": not_found}
+                ),
+            },
+        },
+    }

@@ -1,0 +1,25 @@
+"""Default configuration: everything works with nothing set."""
+
+DEFAULTS: dict = {
+    "SQLALCHEMY_DATABASE_URI": None,  # filled in with SQLite in instance/ by create_app()
+    "SQLALCHEMY_ENGINE_OPTIONS": {},
+    "SECRET_KEY": None,  # made once and kept in instance/secret_key when not set
+    "BASE_URL": None,  # for links in emails; defaults to the request's host
+    "PRIVATE_LINK_DAYS": 90,
+    "ONLINE_MEETING_URL": "https://meet.jit.si/bwm-{room}",
+    "RATELIMIT_ENABLED": True,
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "RATELIMIT_LOGIN": "10 per minute",
+    "RATELIMIT_BOOKING": "30 per minute",
+    "MAIL_SERVER": None,
+    "MAIL_DEFAULT_SENDER": "bwm@example.com",
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
+    "WTF_CSRF_TIME_LIMIT": None,
+    "BABEL_DEFAULT_LOCALE": "en",
+    "BABEL_DEFAULT_TIMEZONE": "UTC",
+    "LANGUAGES": ["en", "sv", "da", "nl"],
+    "MAX_SLOT_RANGE_DAYS": 62,
+}

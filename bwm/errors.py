@@ -1,0 +1,81 @@
+"""Map errors to HTTP once: friendly pages for people, JSON for the API."""
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from .domain.errors import Conflict, ValidationFailed
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def _titles() -> dict[int, str]:
+    return {
+        400: _("That request could not be understood"),
+        403: _("You may not see this"),
+        404: _("Page not found"),
+        405: _("That is not allowed here"),
+        409: _("That was just changed"),
+        410: _("This link no longer works"),
+        413: _("That is too large"),
+        422: _("Please check what you entered"),
+        429: _("Too many tries"),
+        500: _("Something went wrong on our side"),
+    }
+
+
+def render_error(code: int, message: str | None = None):
+    """Render the friendly error page for a status code."""
+    title = _titles().get(code, _("Something went wrong"))
+    return render_template("errors/error.html", code=code, title=title, message=message), code
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(ValidationFailed)
+    def validation_failed(exc: ValidationFailed):
+        if wants_json():
+            return jsonify({"errors": exc.errors}), 422
+        return render_error(422, "; ".join(f"{k}: {v}" for k, v in exc.errors.items()))
+
+    @app.errorhandler(Conflict)
+    def conflict(exc: Conflict):
+        if wants_json():
+            return jsonify({"error": exc.message, "errors": {exc.field: exc.message}}), 409
+        return render_error(409, exc.message)
+
+    @app.errorhandler(CSRFError)
+    def csrf_failed(exc: CSRFError):
+        if wants_json():
+            return jsonify({"error": exc.description}), 400
+        return render_error(400, _("The form had expired. Go back, reload the page and try again."))
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        code = exc.code or 500
+        if wants_json():
+            response = jsonify({"error": exc.description or exc.name})
+            response.status_code = code
+            if code == 405 and getattr(exc, "valid_methods", None):
+                response.headers["Allow"] = ", ".join(exc.valid_methods)
+            return response
+        message = exc.description if code in (404, 409, 410) and _custom(exc) else None
+        valid = getattr(exc, "valid_methods", None)
+        headers = {"Allow": ", ".join(valid)} if valid else {}
+        return (*render_error(code, message), headers)
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception):
+        if isinstance(exc, HTTPException):
+            return http_error(exc)
+        app.logger.exception("unhandled error", exc_info=exc)
+        if wants_json():
+            return jsonify({"error": InternalServerError.description}), 500
+        return render_error(500)
+
+
+def _custom(exc: HTTPException) -> bool:
+    """Tell whether the exception carries our own message rather than werkzeug's default."""
+    return exc.description != type(exc).description

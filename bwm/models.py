@@ -1,0 +1,224 @@
+"""ORM rows. No business rules here: those live in domain/ and services/."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from flask_login import UserMixin
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .extensions import db
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator):
+    """An aware datetime stored as naive UTC, the same on SQLite and PostgreSQL."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC)
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    licensed: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+
+    page: Mapped[BookingPage | None] = relationship(back_populates="user", uselist=False)
+
+
+class BookingPage(db.Model):
+    __tablename__ = "booking_pages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    welcome: Mapped[str] = mapped_column(Text, default="")
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    published: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+
+    user: Mapped[User] = relationship(back_populates="page")
+    windows: Mapped[list[HoursWindow]] = relationship(
+        order_by="(HoursWindow.weekday, HoursWindow.start_minute)",
+        cascade="all, delete-orphan",
+        primaryjoin="HoursWindow.page_id == BookingPage.id",
+    )
+    meeting_types: Mapped[list[MeetingType]] = relationship(
+        back_populates="page",
+        order_by="(MeetingType.position, MeetingType.id)",
+        cascade="all, delete-orphan",
+    )
+
+
+class MeetingType(db.Model):
+    __tablename__ = "meeting_types"
+    __table_args__ = (UniqueConstraint("page_id", "slug"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    page_id: Mapped[int] = mapped_column(ForeignKey("booking_pages.id", ondelete="CASCADE"))
+    title: Mapped[str] = mapped_column(String(200))
+    slug: Mapped[str] = mapped_column(String(64))
+    description: Mapped[str] = mapped_column(Text, default="")
+    duration_minutes: Mapped[int] = mapped_column(Integer)
+    location_kind: Mapped[str] = mapped_column(String(16), default="none")
+    location: Mapped[str] = mapped_column(String(500), default="")
+    online_meeting: Mapped[bool] = mapped_column(Boolean, default=False)
+    custom_hours: Mapped[bool] = mapped_column(Boolean, default=False)
+    buffer_before_minutes: Mapped[int] = mapped_column(Integer, default=0)
+    buffer_after_minutes: Mapped[int] = mapped_column(Integer, default=0)
+    min_notice_minutes: Mapped[int] = mapped_column(Integer, default=0)
+    max_days_ahead: Mapped[int] = mapped_column(Integer, default=60)
+    slot_step_minutes: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    max_per_day: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    reminders_minutes: Mapped[list] = mapped_column(JSON, default=list)
+    visibility: Mapped[str] = mapped_column(String(16), default="public")
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+
+    page: Mapped[BookingPage] = relationship(back_populates="meeting_types")
+    windows: Mapped[list[HoursWindow]] = relationship(
+        order_by="(HoursWindow.weekday, HoursWindow.start_minute)",
+        cascade="all, delete-orphan",
+        primaryjoin="HoursWindow.meeting_type_id == MeetingType.id",
+    )
+    overrides: Mapped[list[DateOverride]] = relationship(
+        order_by="(DateOverride.day, DateOverride.start_minute)", cascade="all, delete-orphan"
+    )
+
+
+class HoursWindow(db.Model):
+    """One weekly window of working hours, of a page or of a meeting type with its own hours."""
+
+    __tablename__ = "hours_windows"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    page_id: Mapped[int | None] = mapped_column(
+        ForeignKey("booking_pages.id", ondelete="CASCADE"), nullable=True, index=True
+    )
+    meeting_type_id: Mapped[int | None] = mapped_column(
+        ForeignKey("meeting_types.id", ondelete="CASCADE"), nullable=True, index=True
+    )
+    weekday: Mapped[int] = mapped_column(Integer)  # 0 = Monday
+    start_minute: Mapped[int] = mapped_column(Integer)
+    end_minute: Mapped[int] = mapped_column(Integer)  # up to 1440 (24:00)
+
+
+class DateOverride(db.Model):
+    """Other hours on one date; a row with no times is a day off."""
+
+    __tablename__ = "date_overrides"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_type_id: Mapped[int] = mapped_column(
+        ForeignKey("meeting_types.id", ondelete="CASCADE"), index=True
+    )
+    day: Mapped[date] = mapped_column(Date)
+    start_minute: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    end_minute: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class BusyBlock(db.Model):
+    __tablename__ = "busy_blocks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    start: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    end: Mapped[datetime] = mapped_column(UTCDateTime)
+    title: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+
+
+class Booking(db.Model):
+    __tablename__ = "bookings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    meeting_type_id: Mapped[int] = mapped_column(
+        ForeignKey("meeting_types.id", ondelete="RESTRICT"), index=True
+    )
+    start: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    end: Mapped[datetime] = mapped_column(UTCDateTime)
+    attendee_name: Mapped[str] = mapped_column(String(200))
+    attendee_email: Mapped[str] = mapped_column(String(254))
+    attendee_timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    note: Mapped[str] = mapped_column(Text, default="")
+    language: Mapped[str] = mapped_column(String(8), default="en")
+    status: Mapped[str] = mapped_column(String(16), default="confirmed", index=True)
+    uid: Mapped[str] = mapped_column(String(255), unique=True)
+    sequence: Mapped[int] = mapped_column(Integer, default=0)
+    online_meeting_url: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    manage_token_id: Mapped[str] = mapped_column(String(64), unique=True)
+    cancel_reason: Mapped[str] = mapped_column(Text, default="")
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+
+    meeting_type: Mapped[MeetingType] = relationship()
+
+
+class ApiToken(db.Model):
+    """A bearer token for the organizer API; only its SHA-256 is kept."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    user: Mapped[User] = relationship()
+
+
+class OutboxMessage(db.Model):
+    """An email written in the transaction of the change that causes it, delivered later."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    to: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(500))
+    body_text: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text, default="")
+    ics: Mapped[str | None] = mapped_column(Text, nullable=True)
+    ics_method: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc, index=True)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -1,0 +1,130 @@
+"""Organizer accounts, their booking page and their API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from email_validator import EmailNotValidError, validate_email
+from slugify import slugify
+from sqlalchemy import func, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..domain.errors import Conflict, ValidationFailed
+from ..extensions import db
+from ..models import ApiToken, BookingPage, MeetingType, User
+from . import validate
+from .hours import DEFAULT_HOURS, hours_to_rows
+
+STARTER_TYPES = (
+    ("15 minute meeting", "15-minute-meeting", 15),
+    ("30 minute meeting", "30-minute-meeting", 30),
+)
+
+
+def normalize_email(value: str, field: str = "email") -> str:
+    """Check an address and return it in the form we store (lowercase)."""
+    try:
+        info = validate_email(value or "", check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise ValidationFailed({field: str(exc)}) from None
+    return info.normalized.lower()
+
+
+def find_user(email: str) -> User | None:
+    return db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+
+
+def unique_page_slug(base: str) -> str:
+    """Return base, or base-2, base-3, ... whichever is free."""
+    base = slugify(base, max_length=56, word_boundary=True) or "page"
+    candidate, n = base, 1
+    while db.session.scalar(select(BookingPage.id).where(BookingPage.slug == candidate)):
+        n += 1
+        candidate = f"{base}-{n}"
+    return candidate
+
+
+def create_organizer(
+    email: str,
+    name: str,
+    password: str,
+    *,
+    admin: bool = False,
+    slug: str | None = None,
+    timezone: str = "UTC",
+) -> User:
+    """Make an organizer with a published page and the two starter meeting types."""
+    email = normalize_email(email)
+    name = validate.text({"name": name}, "name", required=True)
+    if len(password or "") < 8:
+        raise ValidationFailed({"password": "must be at least 8 characters"})
+    if find_user(email):
+        raise Conflict("email", f"an account for {email} already exists")
+    if slug:
+        slug = validate.slug({"slug": slug})
+        if db.session.scalar(select(BookingPage.id).where(BookingPage.slug == slug)):
+            raise Conflict("slug", f"the page address {slug!r} is taken")
+    else:
+        slug = unique_page_slug(name)
+    validate.zone({"timezone": timezone})
+    user = User(
+        email=email,
+        name=name,
+        password_hash=generate_password_hash(password),
+        is_admin=admin,
+        licensed=True,
+    )
+    page = BookingPage(user=user, slug=slug, display_name=name, welcome="", timezone=timezone)
+    page.windows = hours_to_rows(DEFAULT_HOURS)
+    page.meeting_types = [
+        MeetingType(
+            title=title,
+            slug=type_slug,
+            duration_minutes=minutes,
+            position=i,
+            description="",
+            location_kind="none",
+            location="",
+            reminders_minutes=[],
+        )
+        for i, (title, type_slug, minutes) in enumerate(STARTER_TYPES)
+    ]
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """Return the user when the password is right, else None."""
+    user = find_user(email or "")
+    if user and check_password_hash(user.password_hash, password or ""):
+        return user
+    return None
+
+
+def set_password(user: User, password: str) -> None:
+    if len(password or "") < 8:
+        raise ValidationFailed({"password": "must be at least 8 characters"})
+    user.password_hash = generate_password_hash(password)
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_api_token(user: User) -> str:
+    """Make a bearer token; only its hash is stored, so it is shown once."""
+    token = "bwm_" + secrets.token_urlsafe(32)
+    db.session.add(ApiToken(user_id=user.id, token_hash=_hash(token)))
+    db.session.flush()
+    return token
+
+
+def user_for_token(token: str) -> User | None:
+    """Return the token's user, or None for an unknown token."""
+    if not token:
+        return None
+    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _hash(token)))
+    if row is None:
+        return None
+    return row.user

@@ -1,0 +1,84 @@
+"""The organizer's booking page: its settings and its weekly hours."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from ..domain.errors import Conflict, ValidationFailed
+from ..extensions import db
+from ..models import BookingPage
+from . import validate
+from .hours import hours_to_json, hours_to_rows, parse_hours, rows_to_hours
+
+
+def page_by_slug(slug: str) -> BookingPage | None:
+    return db.session.scalar(select(BookingPage).where(BookingPage.slug == slug))
+
+
+def page_to_dict(page: BookingPage) -> dict:
+    return {
+        "slug": page.slug,
+        "display_name": page.display_name,
+        "welcome": page.welcome,
+        "timezone": page.timezone,
+        "published": page.published,
+        "hours": hours_to_json(rows_to_hours(page.windows)),
+    }
+
+
+def update_page(page: BookingPage, data: dict) -> BookingPage:
+    """Change the fields given in data; check them all before changing any."""
+    if not isinstance(data, dict):
+        raise ValidationFailed({"body": "give a JSON object"})
+    changes: dict = {}
+    errors: dict[str, str] = {}
+    checks = {
+        "slug": lambda: validate.slug(data),
+        "display_name": lambda: validate.text(data, "display_name", required=True),
+        "welcome": lambda: validate.text(data, "welcome", max_length=5000),
+        "timezone": lambda: validate.zone(data),
+        "published": lambda: validate.boolean(data, "published"),
+        "hours": lambda: parse_hours(data["hours"]),
+    }
+    for field, check in checks.items():
+        if field in data:
+            try:
+                changes[field] = check()
+            except ValidationFailed as exc:
+                errors.update(exc.errors)
+    if errors:
+        raise ValidationFailed(errors)
+    new_slug = changes.get("slug")
+    if new_slug and new_slug != page.slug:
+        taken = db.session.scalar(
+            select(BookingPage.id).where(BookingPage.slug == new_slug, BookingPage.id != page.id)
+        )
+        if taken:
+            raise Conflict("slug", f"the page address {new_slug!r} is taken")
+    hours = changes.pop("hours", None)
+    for field, value in changes.items():
+        setattr(page, field, value)
+    if hours is not None:
+        page.windows = hours_to_rows(hours)
+    db.session.flush()
+    return page
+
+
+def public_page(slug: str) -> BookingPage | None:
+    """Return the page when attendees may see it, else None."""
+    page = page_by_slug(slug)
+    if page is None or not page.published:
+        return None
+    return page
+
+
+def public_types(page: BookingPage) -> list:
+    return [mt for mt in page.meeting_types if mt.visibility == "public"]
+
+
+def public_type(page: BookingPage, type_slug: str):
+    """Return the page's public meeting type of that slug, else None."""
+    for mt in page.meeting_types:
+        if mt.slug == type_slug and mt.visibility == "public":
+            return mt
+    return None

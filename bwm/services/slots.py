@@ -1,0 +1,153 @@
+"""Free slots of a meeting type: rows -> plain values -> the availability engine."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from ..domain.availability import Availability, Rules, compute_slots
+from ..domain.errors import ValidationFailed
+from ..domain.zones import get_zone
+from ..extensions import db
+from ..models import Booking, BusyBlock, MeetingType
+from .hours import rows_to_hours, rows_to_overrides
+
+# Bookings are padded with their own type's buffers, at most this much; load that far around.
+PAD = timedelta(days=1)
+
+
+def availability_of(mt: MeetingType) -> Availability:
+    page = mt.page
+    windows = mt.windows if mt.custom_hours else page.windows
+    return Availability(
+        tz=ZoneInfo(page.timezone),
+        weekly=rows_to_hours(windows),
+        overrides=rows_to_overrides(mt.overrides),
+    )
+
+
+def rules_of(mt: MeetingType) -> Rules:
+    return Rules(
+        duration_minutes=mt.duration_minutes,
+        step_minutes=mt.slot_step_minutes,
+        buffer_before_minutes=mt.buffer_before_minutes,
+        buffer_after_minutes=mt.buffer_after_minutes,
+        min_notice_minutes=mt.min_notice_minutes,
+        max_days_ahead=mt.max_days_ahead,
+        max_per_day=mt.max_per_day,
+    )
+
+
+def busy_intervals(
+    user_id: int, start: datetime, end: datetime, *, exclude_booking: int | None = None
+) -> list[tuple[datetime, datetime]]:
+    """Everything that blocks the organizer between start and end, bookings padded."""
+    lo, hi = start - PAD, end + PAD
+    blocks = db.session.execute(
+        select(BusyBlock.start, BusyBlock.end).where(
+            BusyBlock.user_id == user_id, BusyBlock.start < hi, BusyBlock.end > lo
+        )
+    ).all()
+    query = (
+        select(
+            Booking.start,
+            Booking.end,
+            MeetingType.buffer_before_minutes,
+            MeetingType.buffer_after_minutes,
+        )
+        .join(MeetingType, Booking.meeting_type_id == MeetingType.id)
+        .where(
+            Booking.user_id == user_id,
+            Booking.status == "confirmed",
+            Booking.start < hi,
+            Booking.end > lo,
+        )
+    )
+    if exclude_booking is not None:
+        query = query.where(Booking.id != exclude_booking)
+    busy = [(b.start, b.end) for b in blocks]
+    busy.extend(
+        (s - timedelta(minutes=before), e + timedelta(minutes=after))
+        for s, e, before, after in db.session.execute(query)
+    )
+    return busy
+
+
+def booked_per_day(
+    mt: MeetingType, start: datetime, end: datetime, *, exclude_booking: int | None = None
+) -> Counter[date]:
+    """Count confirmed bookings of this type per organizer-local date."""
+    if mt.max_per_day is None:
+        return Counter()
+    tz = ZoneInfo(mt.page.timezone)
+    query = select(Booking.start).where(
+        Booking.meeting_type_id == mt.id,
+        Booking.status == "confirmed",
+        Booking.start >= start - PAD,
+        Booking.start < end + PAD,
+    )
+    if exclude_booking is not None:
+        query = query.where(Booking.id != exclude_booking)
+    return Counter(s.astimezone(tz).date() for s in db.session.scalars(query))
+
+
+def slots_between(
+    mt: MeetingType,
+    start: datetime,
+    end: datetime,
+    *,
+    now: datetime,
+    exclude_booking: int | None = None,
+) -> list[datetime]:
+    """Return the free starts (UTC) of a meeting type in [start, end)."""
+    return compute_slots(
+        availability_of(mt),
+        busy_intervals(mt.page.user_id, start, end, exclude_booking=exclude_booking),
+        rules_of(mt),
+        start=start,
+        end=end,
+        now=now,
+        booked_per_day=booked_per_day(mt, start, end, exclude_booking=exclude_booking),
+    )
+
+
+def parse_range(
+    args: dict, default_tz: str, *, max_days: int, today: date | None = None
+) -> tuple[date, date, ZoneInfo]:
+    """Check start, end (dates in tz, inclusive) and tz from a query string."""
+    errors: dict[str, str] = {}
+    tz_name = args.get("tz") or default_tz
+    tz = get_zone(tz_name)
+    if tz is None:
+        errors["tz"] = "is not a known IANA time zone (like Europe/Stockholm)"
+    parsed: dict[str, date] = {}
+    for field in ("start", "end"):
+        value = args.get(field)
+        if not value:
+            if today is not None:
+                parsed[field] = today if field == "start" else today + timedelta(days=30)
+                continue
+            errors[field] = "is required (YYYY-MM-DD)"
+            continue
+        try:
+            parsed[field] = date.fromisoformat(value)
+        except ValueError:
+            errors[field] = "is not a date (YYYY-MM-DD)"
+    if not errors:
+        if parsed["end"] < parsed["start"]:
+            errors["end"] = "must not be before start"
+        elif (parsed["end"] - parsed["start"]).days + 1 > max_days:
+            errors["end"] = f"the range may cover at most {max_days} days"
+    if errors:
+        raise ValidationFailed(errors)
+    return parsed["start"], parsed["end"], tz
+
+
+def day_bounds(first: date, last: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    """Return the instants where local date first begins and local date last ends."""
+    start = datetime.combine(first, time(0), tz)
+    end = datetime.combine(last + timedelta(days=1), time(0), tz)
+    return start, end

@@ -1,0 +1,97 @@
+"""Request-wide wiring: database pragmas, language, template globals, health check."""
+
+import sqlite3
+from datetime import date, datetime
+
+from babel import dates as babel_dates
+
+from flask import Flask, g, jsonify, request
+from sqlalchemy import event, text
+from sqlalchemy.engine import Engine
+
+from flask_babel import get_locale
+
+from .extensions import babel, db
+from .models import now_utc
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
+    """Turn on foreign keys, WAL and a busy timeout on every SQLite connection."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+
+def long_date(value: date) -> str:
+    """Format a date in full for the page's language ("Tuesday, 1 December 2026")."""
+    return babel_dates.format_date(value, "full", locale=get_locale() or "en")
+
+
+def month_name(value: date) -> str:
+    return babel_dates.format_date(value, "LLLL y", locale=get_locale() or "en")
+
+
+def clock(value: datetime) -> str:
+    """Format the wall-clock time of an aware datetime as it stands, 24-hour ("09:00")."""
+    return value.strftime("%H:%M")
+
+
+def select_locale() -> str:
+    """Choose the language: ?lang=, then the remembered choice, then the browser's."""
+    languages = _languages()
+    asked = request.args.get("lang")
+    if asked in languages:
+        g.lang_chosen = asked
+        return asked
+    remembered = request.cookies.get("lang")
+    if remembered in languages:
+        return remembered
+    return request.accept_languages.best_match(languages) or languages[0]
+
+
+def _languages() -> list[str]:
+    from flask import current_app
+
+    return current_app.config["LANGUAGES"]
+
+
+def init_app(app: Flask) -> None:
+    babel.init_app(app, locale_selector=select_locale)
+    app.jinja_env.globals["current_locale"] = lambda: str(get_locale() or "en")
+    app.jinja_env.filters["long_date"] = long_date
+    app.jinja_env.filters["month_name"] = month_name
+    app.jinja_env.filters["clock"] = clock
+
+    @app.after_request
+    def remember_language(response):
+        chosen = g.get("lang_chosen")
+        if chosen:
+            response.set_cookie(
+                "lang", chosen, max_age=365 * 86400, samesite="Lax", httponly=True
+            )
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
+    @app.get("/healthz")
+    def healthz():
+        """Answer 200 when the database answers."""
+        try:
+            db.session.execute(text("SELECT 1"))
+        except Exception as exc:  # noqa: BLE001 - any database failure is "not healthy"
+            app.logger.warning("health check failed: %s", exc)
+            return jsonify({"status": "error"}), 503
+        return jsonify({"status": "ok"})
+
+
+def now() -> datetime:
+    """Return the current time, from the app's CLOCK when a test sets one."""
+    from flask import current_app
+
+    clock = current_app.config.get("CLOCK")
+    return clock() if clock else now_utc()

@@ -1,0 +1,3 @@
+from bwm import create_app
+
+app = create_app()
