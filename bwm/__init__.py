@@ -1,13 +1,20 @@
 """bwm: Bookings with me, self-hosted."""
 
+from __future__ import annotations
+
 import os
 import secrets
+from typing import TYPE_CHECKING
 
-from flask import Flask
+if TYPE_CHECKING:
+    from flask import Flask
 
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Create and configure an instance of the bwm application."""
+    # Imported here so that importing bwm.domain never loads Flask (the domain stays pure).
+    from flask import Flask
+
     from . import cli, errors, extensions, models, web
     from .config import DEFAULTS
 

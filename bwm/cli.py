@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from .domain.errors import Conflict, ValidationFailed
 from .extensions import db
@@ -70,6 +70,7 @@ def user_token(email):
 
 
 @click.command("demo")
+@with_appcontext
 @click.option("--email", default="demo@example.com", show_default=True)
 @click.option("--password", default="demo-password", show_default=True)
 def demo(email, password):
