@@ -15,7 +15,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     # Imported here so that importing bwm.domain never loads Flask (the domain stays pure).
     from flask import Flask
 
-    from . import cli, errors, extensions, models, web
+    from . import cli, errors, extensions, models, web, worker
     from .config import DEFAULTS
 
     instance_path = (test_config or {}).get("INSTANCE_PATH")
@@ -39,6 +39,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     web.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
+    worker.init_app(app)
 
     from .admin import bp as admin_bp
     from .api import bp as api_bp

@@ -38,7 +38,9 @@ def page_url(slug: str) -> str:
 @click.option("--name", required=True, help="The organizer's name, shown on their page.")
 @click.option("--password", help="Prompted for when not given.")
 @click.option("--admin", is_flag=True, help="Make the account an administrator.")
-@click.option("--slug", help="The booking page's address (/b/SLUG); made from the name if left out.")
+@click.option(
+    "--slug", help="The booking page's address (/b/SLUG); made from the name if left out."
+)
 @click.option("--timezone", default="UTC", show_default=True, help="The page's IANA time zone.")
 def user_create(email, name, password, admin, slug, timezone):
     """Create an organizer account with a booking page."""

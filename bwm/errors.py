@@ -5,7 +5,8 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from .domain.errors import Conflict, ValidationFailed
+from .domain.errors import Conflict, SlotTaken, ValidationFailed
+from .domain.tokens import TokenError
 
 
 def wants_json() -> bool:
@@ -45,6 +46,26 @@ def init_app(app: Flask) -> None:
         if wants_json():
             return jsonify({"error": exc.message, "errors": {exc.field: exc.message}}), 409
         return render_error(409, exc.message)
+
+    @app.errorhandler(TokenError)
+    def token_error(exc: TokenError):
+        messages = {
+            "invalid": _("This link is not valid. Check that you copied all of it."),
+            "expired": _("This link has expired."),
+            "used": _("This link has already been used."),
+            "revoked": _("This link was withdrawn by the organizer."),
+        }
+        code = 410 if exc.gone else 404
+        if wants_json():
+            return jsonify({"error": messages[exc.reason], "reason": exc.reason}), code
+        return render_error(code, messages[exc.reason])
+
+    @app.errorhandler(SlotTaken)
+    def slot_taken(exc: SlotTaken):
+        message = _("That time was just taken. Please pick another one.")
+        if wants_json():
+            return jsonify({"error": message}), 409
+        return render_error(409, message)
 
     @app.errorhandler(CSRFError)
     def csrf_failed(exc: CSRFError):

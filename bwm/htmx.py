@@ -12,7 +12,9 @@ def is_htmx() -> bool:
     )
 
 
-def render_htmx(page_template: str, partial_template: str, status: int = 200, **context) -> Response:
+def render_htmx(
+    page_template: str, partial_template: str, status: int = 200, **context
+) -> Response:
     """Render the fragment for htmx and the whole page otherwise, from the same context."""
     template = partial_template if is_htmx() else page_template
     response = make_response(render_template(template, **context), status)

@@ -222,3 +222,15 @@ class OutboxMessage(db.Model):
     last_error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class ReminderSent(db.Model):
+    """One reminder of one booking, sent; the unique key lets only one worker send it."""
+
+    __tablename__ = "reminders_sent"
+    __table_args__ = (UniqueConstraint("booking_id", "minutes_before"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    booking_id: Mapped[int] = mapped_column(ForeignKey("bookings.id", ondelete="CASCADE"))
+    minutes_before: Mapped[int] = mapped_column(Integer)
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)

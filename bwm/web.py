@@ -4,12 +4,10 @@ import sqlite3
 from datetime import date, datetime
 
 from babel import dates as babel_dates
-
 from flask import Flask, g, jsonify, request
+from flask_babel import get_locale
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
-
-from flask_babel import get_locale
 
 from .extensions import babel, db
 from .models import now_utc
@@ -71,9 +69,7 @@ def init_app(app: Flask) -> None:
     def remember_language(response):
         chosen = g.get("lang_chosen")
         if chosen:
-            response.set_cookie(
-                "lang", chosen, max_age=365 * 86400, samesite="Lax", httponly=True
-            )
+            response.set_cookie("lang", chosen, max_age=365 * 86400, samesite="Lax", httponly=True)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         return response

@@ -12,6 +12,7 @@ from sqlalchemy import create_engine, text
 
 from bwm import create_app
 from bwm.extensions import db
+from tests.fixtures_smtp import smtp_sink  # noqa: F401
 
 PG_URL = os.environ.get("BWM_TEST_DATABASE_URL", "")
 
@@ -117,8 +118,12 @@ def make_user(app):
                 **kwargs,
             )
             db.session.commit()
-            return {"id": user.id, "email": user.email, "slug": user.page.slug,
-                    "password": password}
+            return {
+                "id": user.id,
+                "email": user.email,
+                "slug": user.page.slug,
+                "password": password,
+            }
 
     return make
 

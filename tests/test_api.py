@@ -91,9 +91,7 @@ def test_slots_in_the_attendees_zone_grouped_by_their_dates(client, organizer):
     ],
 )
 def test_bad_slot_queries_are_422_naming_the_field(client, organizer, query, field):
-    response = client.get(
-        "/api/v1/pages/ann/types/30-minute-meeting/slots", query_string=query
-    )
+    response = client.get("/api/v1/pages/ann/types/30-minute-meeting/slots", query_string=query)
     assert response.status_code == 422
     assert field in response.json["errors"]
 
@@ -105,9 +103,7 @@ def test_private_type_has_no_public_slots(client, organizer):
         headers=organizer["headers"],
     )
     monday = next_weekday(0)
-    response = client.get(
-        f"/api/v1/pages/ann/types/secret/slots?start={monday}&end={monday}"
-    )
+    response = client.get(f"/api/v1/pages/ann/types/secret/slots?start={monday}&end={monday}")
     assert response.status_code == 404
 
 
@@ -130,8 +126,12 @@ def test_page_get_and_patch(client, organizer):
     hours = {"mon": [["13:00", "15:00"], ["08:00", "10:00"]], "sat": [["22:00", "24:00"]]}
     response = client.patch(
         "/api/v1/me/page",
-        json={"display_name": "Ann A.", "welcome": "Hi!", "timezone": "America/New_York",
-              "hours": hours},
+        json={
+            "display_name": "Ann A.",
+            "welcome": "Hi!",
+            "timezone": "America/New_York",
+            "hours": hours,
+        },
         headers=headers,
     )
     assert response.status_code == 200
@@ -254,11 +254,12 @@ def test_meeting_type_defaults(client, organizer):
         ({"title": "X", "duration_minutes": 30, "visibility": "secret"}, "visibility"),
         ({"title": "X", "duration_minutes": 30, "location_kind": "moon"}, "location_kind"),
         ({"title": "X", "duration_minutes": 30, "slug": "Bad Slug"}, "slug"),
-        ({"title": "X", "duration_minutes": 30, "buffer_before_minutes": -5},
-         "buffer_before_minutes"),
+        (
+            {"title": "X", "duration_minutes": 30, "buffer_before_minutes": -5},
+            "buffer_before_minutes",
+        ),
         ({"title": "X", "duration_minutes": 30, "reminders_minutes": [5]}, "reminders_minutes"),
-        ({"title": "X", "duration_minutes": 30, "reminders_minutes": [30000]},
-         "reminders_minutes"),
+        ({"title": "X", "duration_minutes": 30, "reminders_minutes": [30000]}, "reminders_minutes"),
         ({"title": "X", "duration_minutes": 30, "hours": {"mon": [["10:00"]]}}, "hours"),
         ({"title": "X", "duration_minutes": 30, "overrides": {"soon": []}}, "overrides"),
         ({"title": "X", "duration_minutes": 30, "max_per_day": 0}, "max_per_day"),
@@ -383,7 +384,10 @@ def test_busy_blocks_remove_slots(client, organizer):
     busy_end = datetime.fromisoformat(f"{monday}T11:30:00+01:00")
     assert starts
     assert not any(busy_start - timedelta(minutes=30) < s < busy_end for s in starts)
-    assert client.delete(f"/api/v1/me/busy/{block['id']}", headers=headers).status_code in (200, 204)
+    assert client.delete(f"/api/v1/me/busy/{block['id']}", headers=headers).status_code in (
+        200,
+        204,
+    )
     assert client.get("/api/v1/me/busy", headers=headers).json == {"busy": []}
     slots_after = client.get(
         f"/api/v1/pages/ann/types/30-minute-meeting/slots?start={monday}&end={monday}&tz=UTC"

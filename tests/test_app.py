@@ -20,8 +20,12 @@ def test_healthz(client):
 
 def test_healthz_reports_a_dead_database(tmp_path):
     app = create_app(
-        {"TESTING": True, "SECRET_KEY": "x", "INSTANCE_PATH": str(tmp_path),
-         "SQLALCHEMY_DATABASE_URI": "postgresql://nobody@127.0.0.1:1/none"}
+        {
+            "TESTING": True,
+            "SECRET_KEY": "x",
+            "INSTANCE_PATH": str(tmp_path),
+            "SQLALCHEMY_DATABASE_URI": "postgresql://nobody@127.0.0.1:1/none",
+        }
     )
     response = app.test_client().get("/healthz")
     assert response.status_code == 503
@@ -61,8 +65,11 @@ def test_config_order_defaults_then_instance_file_then_environment(tmp_path):
         "print(app.config['PRIVATE_LINK_DAYS'], app.config['BASE_URL'],"
         " app.config['RATELIMIT_ENABLED'], app.config['ONLINE_MEETING_URL'][:8])"
     )
-    out = _run(code, str(tmp_path), {"BWM_BASE_URL": "https://from-env.example.com",
-                                     "BWM_RATELIMIT_ENABLED": "false"})
+    out = _run(
+        code,
+        str(tmp_path),
+        {"BWM_BASE_URL": "https://from-env.example.com", "BWM_RATELIMIT_ENABLED": "false"},
+    )
     assert out == "30 https://from-env.example.com False https://"
 
 
@@ -75,15 +82,22 @@ def test_secret_key_is_made_once_and_kept(tmp_path):
     assert (tmp_path / "secret_key").read_text().strip() == key
     assert oct((tmp_path / "secret_key").stat().st_mode & 0o777) == "0o600"
     given = create_app(
-        {"INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "given", "SQLALCHEMY_DATABASE_URI": "sqlite://"}
+        {
+            "INSTANCE_PATH": str(tmp_path),
+            "SECRET_KEY": "given",
+            "SQLALCHEMY_DATABASE_URI": "sqlite://",
+        }
     )
     assert given.config["SECRET_KEY"] == "given"
 
 
 def test_postgres_urls_use_psycopg(tmp_path):
     app = create_app(
-        {"INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "x",
-         "SQLALCHEMY_DATABASE_URI": "postgresql://postgres@127.0.0.1:5432/test"}
+        {
+            "INSTANCE_PATH": str(tmp_path),
+            "SECRET_KEY": "x",
+            "SQLALCHEMY_DATABASE_URI": "postgresql://postgres@127.0.0.1:5432/test",
+        }
     )
     assert app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql+psycopg://")
 
@@ -97,8 +111,16 @@ def test_migrations_build_every_table(app):
     with app.app_context():
         tables = set(inspect(db.engine).get_table_names())
     assert {
-        "users", "booking_pages", "meeting_types", "hours_windows", "date_overrides",
-        "busy_blocks", "bookings", "api_tokens", "outbox", "alembic_version",
+        "users",
+        "booking_pages",
+        "meeting_types",
+        "hours_windows",
+        "date_overrides",
+        "busy_blocks",
+        "bookings",
+        "api_tokens",
+        "outbox",
+        "alembic_version",
     } <= tables
 
 
@@ -116,11 +138,26 @@ def test_db_upgrade_from_the_command_line(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("BWM_")}
     env["BWM_SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{tmp_path}/cli.sqlite"
     flask = os.path.join(os.path.dirname(sys.executable), "flask")
-    subprocess.run([flask, "--app", "bwm", "db", "upgrade"], cwd=ROOT, env=env, check=True,
-                   capture_output=True)
+    subprocess.run(
+        [flask, "--app", "bwm", "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True
+    )
     out = subprocess.run(
-        [flask, "--app", "bwm", "user", "create", "cli@example.com", "--name", "C L",
-         "--password", "long-enough"], cwd=ROOT, env=env, check=True, capture_output=True,
+        [
+            flask,
+            "--app",
+            "bwm",
+            "user",
+            "create",
+            "cli@example.com",
+            "--name",
+            "C L",
+            "--password",
+            "long-enough",
+        ],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
         text=True,
     )
     assert "cli@example.com" in out.stdout

@@ -21,12 +21,12 @@ def organizer(make_user, make_token):
 def test_page_lists_public_types_with_links(client, organizer):
     client.post(
         "/api/v1/me/meeting-types",
-        json={"title": "Hidden", "slug": "hidden", "duration_minutes": 20,
-              "visibility": "private"},
+        json={"title": "Hidden", "slug": "hidden", "duration_minutes": 20, "visibility": "private"},
         headers=organizer["headers"],
     )
-    client.patch("/api/v1/me/page", json={"welcome": "Book <b>me</b>"},
-                 headers=organizer["headers"])
+    client.patch(
+        "/api/v1/me/page", json={"welcome": "Book <b>me</b>"}, headers=organizer["headers"]
+    )
     response = client.get("/b/ann")
     assert response.status_code == 200
     page = soup(response)
@@ -75,16 +75,20 @@ def test_picker_month_then_day_then_times(client, organizer):
     page = soup(response)
     times = [el.get_text(strip=True) for el in page.select(".times li > *")]
     assert times == [f"{h:02d}:{m:02d}" for h in range(9, 17) for m in (0, 30)]
-    assert all(el["aria-label"].startswith(el.get_text(strip=True))
-               for el in page.select(".times li > *"))
+    assert all(
+        el["aria-label"].startswith(el.get_text(strip=True)) for el in page.select(".times li > *")
+    )
 
 
 def test_picker_in_the_attendees_zone(client, organizer):
     monday = next_weekday(0)
     response = client.get(
         "/b/ann/30-minute-meeting",
-        query_string={"tz": "America/New_York", "month": monday.strftime("%Y-%m"),
-                      "date": monday.isoformat()},
+        query_string={
+            "tz": "America/New_York",
+            "month": monday.strftime("%Y-%m"),
+            "date": monday.isoformat(),
+        },
     )
     page = soup(response)
     assert page.select_one("#tz option[selected]")["value"] == "America/New_York"

@@ -60,14 +60,15 @@ def test_login_form_needs_csrf(make_app, make_user):
     app = make_app(WTF_CSRF_ENABLED=True)
     user = None
     with app.app_context():
-        from bwm.services.organizers import create_organizer
         from bwm.extensions import db
+        from bwm.services.organizers import create_organizer
 
         user = create_organizer("csrf@example.com", "C", "long-password")
         db.session.commit()
     client = app.test_client()
-    response = client.post("/login", data={"email": "csrf@example.com",
-                                            "password": "long-password"})
+    response = client.post(
+        "/login", data={"email": "csrf@example.com", "password": "long-password"}
+    )
     assert response.status_code == 400
     assert user is not None
     assert client.get("/me/").status_code == 302

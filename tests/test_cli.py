@@ -8,8 +8,17 @@ from bwm.models import BusyBlock, User
 
 def test_user_create_with_a_password(runner, app, client):
     result = runner.invoke(
-        args=["user", "create", "Ann@Example.com", "--name", "Ann Andersson", "--password",
-              "long-password", "--slug", "ann"]
+        args=[
+            "user",
+            "create",
+            "Ann@Example.com",
+            "--name",
+            "Ann Andersson",
+            "--password",
+            "long-password",
+            "--slug",
+            "ann",
+        ]
     )
     assert result.exit_code == 0, result.output
     assert "/b/ann" in result.output
@@ -34,22 +43,47 @@ def test_user_create_prompts_for_the_password(runner, client):
         input="prompted-password\nprompted-password\n",
     )
     assert result.exit_code == 0, result.output
-    response = client.post("/login", data={"email": "bo@example.com",
-                                            "password": "prompted-password"})
+    response = client.post(
+        "/login", data={"email": "bo@example.com", "password": "prompted-password"}
+    )
     assert response.status_code == 303
 
 
 def test_user_create_refuses_bad_input_clearly(runner):
-    ok = runner.invoke(args=["user", "create", "c@example.com", "--name", "C", "--password",
-                             "long-password", "--slug", "cee"])
+    ok = runner.invoke(
+        args=[
+            "user",
+            "create",
+            "c@example.com",
+            "--name",
+            "C",
+            "--password",
+            "long-password",
+            "--slug",
+            "cee",
+        ]
+    )
     assert ok.exit_code == 0
     for args, words in [
-        (["user", "create", "not-an-email", "--name", "X", "--password", "long-password"],
-         "email"),
-        (["user", "create", "c@example.com", "--name", "X", "--password", "long-password"],
-         "already exists"),
-        (["user", "create", "d@example.com", "--name", "X", "--password", "long-password",
-          "--slug", "cee"], "taken"),
+        (["user", "create", "not-an-email", "--name", "X", "--password", "long-password"], "email"),
+        (
+            ["user", "create", "c@example.com", "--name", "X", "--password", "long-password"],
+            "already exists",
+        ),
+        (
+            [
+                "user",
+                "create",
+                "d@example.com",
+                "--name",
+                "X",
+                "--password",
+                "long-password",
+                "--slug",
+                "cee",
+            ],
+            "taken",
+        ),
         (["user", "create", "e@example.com", "--name", "X", "--password", "short"], "password"),
     ]:
         result = runner.invoke(args=args)
@@ -68,8 +102,10 @@ def test_user_token_prints_a_working_token_on_the_last_line(runner, client, make
     assert response.json["slug"] == "tok"
     second = runner.invoke(args=["user", "token", user["email"]]).output.strip().splitlines()[-1]
     assert second != token
-    assert client.get("/api/v1/me/page",
-                      headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    assert (
+        client.get("/api/v1/me/page", headers={"Authorization": f"Bearer {token}"}).status_code
+        == 200
+    )
 
 
 def test_user_token_for_an_unknown_user(runner):

@@ -1,12 +1,17 @@
 """JSON API v1 (SPEC §5)."""
 
+from datetime import date
+
 from flask import abort, current_app, g, jsonify, request
+from flask_babel import get_locale
 from sqlalchemy import select
 
-from ..domain.errors import ValidationFailed
-from ..extensions import csrf, db
-from ..models import BusyBlock, MeetingType
-from ..services import busy, meeting_types, pages, slots
+from ..domain.errors import BookingClosed, ValidationFailed
+from ..domain.zones import get_zone
+from ..extensions import csrf, db, limiter
+from ..models import Booking, BusyBlock, MeetingType
+from ..services import bookings, busy, meeting_types, pages, slots
+from ..services.validate import aware_datetime
 from ..web import now
 from . import bp
 from .auth import token_required
@@ -86,6 +91,77 @@ def slots_payload(mt: MeetingType) -> dict:
     start, end = slots.day_bounds(first, last, tz)
     found = slots.slots_between(mt, start, end, now=now())
     return {"timezone": tz.key, "slots": [s.astimezone(tz).isoformat() for s in found]}
+
+
+@bp.post("/pages/<slug>/types/<type_slug>/bookings")
+@limiter.limit(lambda: current_app.config["RATELIMIT_BOOKING"])
+def booking_create(slug: str, type_slug: str):
+    """Book a free start of a public meeting type."""
+    page = pages.public_page(slug)
+    mt = pages.public_type(page, type_slug) if page else None
+    if mt is None:
+        abort(404, description="no such meeting type")
+    return create_booking(mt)
+
+
+def create_booking(mt: MeetingType):
+    """Book, commit, send the emails, and answer 201 with the booking and its manage URL."""
+    booking = bookings.book(mt, json_body(), now=now(), language=str(get_locale() or "en"))
+    db.session.commit()
+    bookings.deliver_now(now())
+    return (
+        jsonify(
+            {
+                "booking": bookings.booking_to_dict(booking),
+                "manage_url": bookings.manage_url(booking),
+            }
+        ),
+        201,
+    )
+
+
+@bp.get("/bookings/<token>")
+def booking_show(token: str):
+    """Show the booking of a manage token."""
+    return jsonify({"booking": bookings.booking_to_dict(bookings.booking_for_token(token))})
+
+
+def _closed(exc: BookingClosed):
+    message = {
+        "cancelled": "this booking is cancelled and can't be changed",
+        "past": "this meeting has already taken place and can't be changed",
+    }[exc.reason]
+    return jsonify({"error": message, "reason": exc.reason}), 410
+
+
+@bp.patch("/bookings/<token>")
+def booking_reschedule(token: str):
+    """Move the booking of a manage token to another free start."""
+    booking = bookings.booking_for_token(token)
+    start = aware_datetime(json_body(), "start")
+    try:
+        bookings.reschedule(booking, start, now=now())
+    except BookingClosed as exc:
+        db.session.rollback()
+        return _closed(exc)
+    db.session.commit()
+    bookings.deliver_now(now())
+    return jsonify({"booking": bookings.booking_to_dict(booking)})
+
+
+@bp.delete("/bookings/<token>")
+def booking_cancel(token: str):
+    """Cancel the booking of a manage token, with an optional reason."""
+    booking = bookings.booking_for_token(token)
+    reason = json_body().get("reason") or ""
+    try:
+        bookings.cancel(booking, reason=reason, now=now(), by="attendee")
+    except BookingClosed as exc:
+        db.session.rollback()
+        return _closed(exc)
+    db.session.commit()
+    bookings.deliver_now(now())
+    return jsonify({"booking": bookings.booking_to_dict(booking)})
 
 
 # --- organizer side: bearer token -----------------------------------------------------------
@@ -178,3 +254,53 @@ def busy_delete(block_id: int):
     db.session.delete(block)
     db.session.commit()
     return "", 204
+
+
+@bp.get("/me/bookings")
+@token_required
+def my_bookings():
+    """List the organizer's bookings by start, filtered by dates in the page's zone and status."""
+    tz = get_zone(g.api_user.page.timezone)
+    errors: dict[str, str] = {}
+    query = select(Booking).where(Booking.user_id == g.api_user.id).order_by(Booking.start)
+    for field in ("from", "to"):
+        value = request.args.get(field)
+        if not value:
+            continue
+        try:
+            day = date.fromisoformat(value)
+        except ValueError:
+            errors[field] = "is not a date (YYYY-MM-DD)"
+            continue
+        if field == "from":
+            query = query.where(Booking.start >= slots.day_bounds(day, day, tz)[0])
+        else:
+            query = query.where(Booking.start < slots.day_bounds(day, day, tz)[1])
+    status = request.args.get("status")
+    if status:
+        if status not in ("confirmed", "cancelled"):
+            errors["status"] = "must be confirmed or cancelled"
+        query = query.where(Booking.status == status)
+    if errors:
+        raise ValidationFailed(errors)
+    return jsonify({"bookings": [bookings.booking_to_dict(b) for b in db.session.scalars(query)]})
+
+
+@bp.post("/me/bookings/<uid>/cancel")
+@token_required
+def my_booking_cancel(uid: str):
+    """Cancel one of the organizer's bookings; the attendee is told by email."""
+    booking = db.session.scalar(
+        select(Booking).where(Booking.uid == uid, Booking.user_id == g.api_user.id)
+    )
+    if booking is None:
+        abort(404, description="no such booking")
+    reason = json_body().get("reason") or ""
+    try:
+        bookings.cancel(booking, reason=reason, now=now(), by="organizer")
+    except BookingClosed as exc:
+        db.session.rollback()
+        return _closed(exc)
+    db.session.commit()
+    bookings.deliver_now(now())
+    return jsonify({"booking": bookings.booking_to_dict(booking)})

@@ -1,19 +1,73 @@
-"""The attendee's view: booking pages and the slot picker."""
+"""The attendee's view: booking pages, the slot picker, booking, and managing a booking."""
 
-from flask import abort, render_template, request
+from datetime import datetime, timedelta
 
-from ..domain.zones import zone_names
+from flask import (
+    abort,
+    current_app,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import get_locale
+from flask_babel import gettext as _
+
+from ..domain.errors import BookingClosed, SlotTaken, ValidationFailed
+from ..domain.zones import get_zone, zone_names
+from ..extensions import db, limiter
 from ..htmx import render_htmx
-from ..services import pages, picker
+from ..models import Booking, MeetingType
+from ..services import bookings, pages, picker, slots
 from ..web import now
 from . import bp
+from .forms import BookingForm, CancelForm, RescheduleForm
 
 
 def _page_or_404(slug: str):
     page = pages.public_page(slug)
     if page is None:
-        abort(404, description="This booking page does not exist or is not available.")
+        abort(404, description=_("This booking page does not exist or is not available."))
     return page
+
+
+def _type_or_404(slug: str, type_slug: str) -> MeetingType:
+    mt = pages.public_type(_page_or_404(slug), type_slug)
+    if mt is None:
+        abort(404, description=_("This meeting type does not exist or is not available."))
+    return mt
+
+
+def _parse_start(value: str | None) -> datetime | None:
+    try:
+        start = datetime.fromisoformat((value or "").replace(" ", "+"))
+    except ValueError:
+        return None
+    return start if start.tzinfo else None
+
+
+def _picker_context(
+    mt: MeetingType, endpoint: str, values: dict, time_endpoint: str, args: dict | None = None
+) -> dict:
+    """Build what the picker templates need, for any URL that shows a picker."""
+    shown = picker.build(mt, request.args if args is None else args, now=now())
+
+    def picker_link(**args) -> str:
+        return url_for(endpoint, **values, **{k: v for k, v in args.items() if v})
+
+    def time_link(t: datetime) -> str:
+        return url_for(time_endpoint, **values, start=t.isoformat(), tz=shown.tz.key)
+
+    return {
+        "page": mt.page,
+        "mt": mt,
+        "picker": shown,
+        "zones": zone_names(),
+        "base_url": url_for(endpoint, **values),
+        "picker_link": picker_link,
+        "time_link": time_link,
+    }
 
 
 @bp.get("/b/<slug>")
@@ -28,16 +82,248 @@ def page(slug: str):
 @bp.get("/b/<slug>/<type_slug>")
 def meeting_type(slug: str, type_slug: str):
     """Show one meeting type with its slot picker (the picker alone for htmx)."""
-    booking_page = _page_or_404(slug)
-    mt = pages.public_type(booking_page, type_slug)
-    if mt is None:
-        abort(404, description="This meeting type does not exist or is not available.")
-    return render_htmx(
-        "attendee/meeting_type.html",
-        "attendee/_picker.html",
-        page=booking_page,
-        mt=mt,
-        picker=picker.build(mt, request.args, now=now()),
-        zones=zone_names(),
-        base_url=request.base_url,
+    mt = _type_or_404(slug, type_slug)
+    values = {"slug": slug, "type_slug": type_slug}
+    context = _picker_context(mt, "attendee.meeting_type", values, "attendee.book")
+    return render_htmx("attendee/meeting_type.html", "attendee/_picker.html", **context)
+
+
+def _booking_form_page(mt: MeetingType, form: BookingForm, start: datetime, status: int = 200):
+    tz = get_zone(form.timezone.data) or get_zone(mt.page.timezone)
+    return (
+        render_template(
+            "attendee/book.html",
+            page=mt.page,
+            mt=mt,
+            form=form,
+            start=start.astimezone(tz),
+            end=(start + timedelta(minutes=mt.duration_minutes)).astimezone(tz),
+            organizer_start=start.astimezone(get_zone(mt.page.timezone)),
+            tz=tz,
+            back=url_for(
+                "attendee.meeting_type",
+                slug=mt.page.slug,
+                type_slug=mt.slug,
+                tz=tz.key,
+                month=start.astimezone(tz).strftime("%Y-%m"),
+                date=start.astimezone(tz).date().isoformat(),
+            ),
+        ),
+        status,
     )
+
+
+def _taken_page(mt: MeetingType, start: datetime | None, tz_key: str):
+    """Answer 409 with the fresh times of the day that was asked for."""
+    args = {"tz": tz_key}
+    if start is not None:
+        local = start.astimezone(get_zone(tz_key) or get_zone(mt.page.timezone))
+        args.update(month=local.strftime("%Y-%m"), date=local.date().isoformat())
+    values = {"slug": mt.page.slug, "type_slug": mt.slug}
+    context = _picker_context(mt, "attendee.meeting_type", values, "attendee.book", args)
+    return make_response(
+        render_template(
+            "attendee/meeting_type.html",
+            taken=_("Sorry, that time was just taken. Please pick another one."),
+            **context,
+        ),
+        409,
+    )
+
+
+@bp.route("/b/<slug>/<type_slug>/book", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["RATELIMIT_BOOKING"], methods=["POST"])
+def book(slug: str, type_slug: str):
+    """Ask for name, email and note for the chosen time, then book it."""
+    mt = _type_or_404(slug, type_slug)
+    form = BookingForm()
+    if request.method == "GET":
+        form.start.data = request.args.get("start")
+        form.timezone.data = request.args.get("tz") or mt.page.timezone
+    start = _parse_start(form.start.data)
+    tz_key = form.timezone.data if get_zone(form.timezone.data) else mt.page.timezone
+    if start is None:
+        return redirect(url_for("attendee.meeting_type", slug=slug, type_slug=type_slug))
+    if request.method == "GET":
+        if not _still_free(mt, start):
+            return _taken_page(mt, start, tz_key)
+        return _booking_form_page(mt, form, start)
+    if not form.validate():
+        return _booking_form_page(mt, form, start, 422)
+    data = {
+        "start": start.isoformat(),
+        "name": form.name.data,
+        "email": form.email.data,
+        "note": form.note.data or "",
+        "timezone": tz_key,
+    }
+    try:
+        booking = bookings.book(mt, data, now=now(), language=str(get_locale() or "en"))
+        db.session.commit()
+    except ValidationFailed as exc:
+        db.session.rollback()
+        for field, message in exc.errors.items():
+            getattr(form, field, form.name).errors.append(message)
+        return _booking_form_page(mt, form, start, 422)
+    except SlotTaken:
+        db.session.rollback()
+        return _taken_page(mt, start, tz_key)
+    bookings.deliver_now(now())
+    return redirect(url_for("attendee.manage", token=bookings.manage_token(booking)), 303)
+
+
+def _still_free(mt: MeetingType, start: datetime) -> bool:
+    return slots.is_free(mt, start, now=now())
+
+
+# --- managing a booking -----------------------------------------------------------------------
+
+
+def _booking_or_error(token: str) -> Booking:
+    return bookings.booking_for_token(token)  # TokenError -> 404 page (errors.py)
+
+
+def _manage_context(booking: Booking) -> dict:
+    tz = get_zone(booking.attendee_timezone)
+    organizer_tz = get_zone(booking.meeting_type.page.timezone)
+    current = now()
+    return {
+        "booking": booking,
+        "mt": booking.meeting_type,
+        "page": booking.meeting_type.page,
+        "organizer": booking.meeting_type.page.user,
+        "start": booking.start.astimezone(tz),
+        "end": booking.end.astimezone(tz),
+        "organizer_start": booking.start.astimezone(organizer_tz),
+        "organizer_end": booking.end.astimezone(organizer_tz),
+        "tz": tz,
+        "organizer_tz": organizer_tz,
+        "changeable": booking.status == "confirmed" and booking.start > current,
+        "past": booking.start <= current,
+        "token": request.view_args["token"],
+        "location": bookings.location_text(booking.meeting_type),
+    }
+
+
+@bp.get("/m/<token>")
+def manage(token: str):
+    """Show one booking to its attendee, with reschedule and cancel."""
+    booking = _booking_or_error(token)
+    return render_template(
+        "attendee/manage.html", cancel_form=CancelForm(), **_manage_context(booking)
+    )
+
+
+@bp.get("/m/<token>/invite.ics")
+def manage_ics(token: str):
+    """Download the booking as an .ics file to add to a calendar."""
+    booking = _booking_or_error(token)
+    body = bookings.invitation(booking, for_attendee=True, now=now())
+    response = make_response(body)
+    response.headers["Content-Type"] = "text/calendar; charset=utf-8"
+    response.headers["Content-Disposition"] = 'attachment; filename="invite.ics"'
+    return response
+
+
+def _closed_page(booking: Booking, reason: str):
+    message = (
+        _("This booking was cancelled, so it can't be changed.")
+        if reason == "cancelled"
+        else _("This meeting has already taken place, so it can't be changed.")
+    )
+    return (
+        render_template(
+            "attendee/manage.html",
+            closed=message,
+            cancel_form=CancelForm(),
+            **_manage_context(booking),
+        ),
+        410,
+    )
+
+
+@bp.post("/m/<token>/cancel")
+def manage_cancel(token: str):
+    """Cancel the booking, with an optional reason."""
+    booking = _booking_or_error(token)
+    form = CancelForm()
+    if not form.validate():
+        return render_template(
+            "attendee/manage.html", cancel_form=form, **_manage_context(booking)
+        ), 422
+    try:
+        bookings.cancel(booking, reason=form.reason.data or "", now=now(), by="attendee")
+        db.session.commit()
+    except BookingClosed as exc:
+        db.session.rollback()
+        return _closed_page(booking, exc.reason)
+    bookings.deliver_now(now())
+    return redirect(url_for("attendee.manage", token=token), 303)
+
+
+@bp.get("/m/<token>/reschedule")
+def manage_reschedule(token: str):
+    """Show the picker for a new time of the booking."""
+    booking = _booking_or_error(token)
+    if booking.status != "confirmed" or booking.start <= now():
+        return _closed_page(booking, "cancelled" if booking.status != "confirmed" else "past")
+    context = _picker_context(
+        booking.meeting_type,
+        "attendee.manage_reschedule",
+        {"token": token},
+        "attendee.manage_reschedule_confirm",
+    )
+    return render_htmx(
+        "attendee/reschedule.html",
+        "attendee/_picker.html",
+        booking=booking,
+        token=token,
+        **context,
+    )
+
+
+@bp.route("/m/<token>/reschedule/confirm", methods=["GET", "POST"])
+def manage_reschedule_confirm(token: str):
+    """Confirm the new time (GET shows it; POST moves the booking)."""
+    booking = _booking_or_error(token)
+    form = RescheduleForm()
+    if request.method == "GET":
+        form.start.data = request.args.get("start")
+    start = _parse_start(form.start.data)
+    if start is None:
+        return redirect(url_for("attendee.manage_reschedule", token=token))
+    tz = get_zone(request.args.get("tz") or booking.attendee_timezone) or get_zone(
+        booking.attendee_timezone
+    )
+    if request.method == "GET":
+        return render_template(
+            "attendee/reschedule_confirm.html",
+            form=form,
+            new_start=start.astimezone(tz),
+            new_tz=tz,
+            **_manage_context(booking),
+        )
+    if not form.validate():
+        return redirect(url_for("attendee.manage_reschedule", token=token))
+    try:
+        bookings.reschedule(booking, start, now=now())
+        db.session.commit()
+    except BookingClosed as exc:
+        db.session.rollback()
+        return _closed_page(booking, exc.reason)
+    except SlotTaken:
+        db.session.rollback()
+        local = start.astimezone(tz)
+        return redirect(
+            url_for(
+                "attendee.manage_reschedule",
+                token=token,
+                tz=tz.key,
+                month=local.strftime("%Y-%m"),
+                date=local.date().isoformat(),
+                taken=1,
+            ),
+            303,
+        )
+    bookings.deliver_now(now())
+    return redirect(url_for("attendee.manage", token=token), 303)

@@ -33,13 +33,13 @@ seconds only the intervals that start inside it. Candidates of a window are then
 sweep with a moving pointer. The work is one sort plus linear passes; no slot scans the busy list.
 """
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
-from itertools import chain
-from bisect import bisect_left, bisect_right
+from datetime import UTC, date, datetime, time, timedelta, timezone
+from itertools import accumulate, chain, pairwise, repeat
 from math import ceil
-from operator import attrgetter, itemgetter
+from operator import attrgetter, countOf, itemgetter
 from zoneinfo import ZoneInfo
 
 __all__ = [
@@ -55,16 +55,19 @@ __all__ = [
 
 Window = tuple[int, int]
 
-UTC = timezone.utc
 MINUTES_PER_DAY = 1440
 _DAY = 86400
 _ONE_DAY = timedelta(days=1)
 _SECOND = timedelta(seconds=1)
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 _NAIVE_EPOCH = datetime(1970, 1, 1)
+_MIDNIGHT = time(0)
+_MIDNIGHT_LATER = time(0, fold=1)
+_FIRST_DAY = date.min + timedelta(days=2)  # keep date arithmetic away from the calendar's ends
+_LAST_DAY = date.max - timedelta(days=2)
 _first = itemgetter(0)
+_second = itemgetter(1)
 _tzinfo = attrgetter("tzinfo")
-_timestamp = datetime.timestamp
 
 
 @dataclass(frozen=True)
@@ -168,7 +171,7 @@ def validate_windows(windows: Iterable[Window]) -> None:
             )
         checked.append((start, end))
     checked.sort()
-    for (start1, end1), (start2, end2) in zip(checked, checked[1:]):
+    for (start1, end1), (start2, end2) in pairwise(checked):
         if start2 < end1:
             raise ValueError(
                 f"{format_minutes(start1)}-{format_minutes(end1)} and "
@@ -185,6 +188,14 @@ def _offsets(tz: ZoneInfo, wall: int) -> tuple[int, int]:
     return (
         local.utcoffset() // _SECOND,
         local.replace(fold=1).utcoffset() // _SECOND,
+    )
+
+
+def _midnight_offsets(tz: ZoneInfo, day: date) -> tuple[timedelta | None, timedelta | None]:
+    """Return the UTC offsets (fold=0, fold=1) of a local midnight."""
+    return (
+        datetime.combine(day, _MIDNIGHT, tz).utcoffset(),
+        datetime.combine(day, _MIDNIGHT_LATER, tz).utcoffset(),
     )
 
 
@@ -212,9 +223,7 @@ def _boundary_to_utc(tz: ZoneInfo, wall: int) -> int:
     return _transition(tz, wall - late, wall - early)
 
 
-def _uniform_range(
-    first_wall: int, offset: int, step: int, lowest: int, highest: int
-) -> range:
+def _uniform_range(first_wall: int, offset: int, step: int, lowest: int, highest: int) -> range:
     """Return the starts first_wall - offset + k*step that lie in [lowest, highest]."""
     first = first_wall - offset
     if first < lowest:
@@ -230,32 +239,32 @@ def _window_starts_slow(
     duration: int,
     lowest: int,
     highest: int,
-) -> Sequence[int]:
+) -> list[range]:
     """Return the candidate starts of a window on a day with an offset change."""
     utc_start = _boundary_to_utc(tz, wall_start)
     utc_end = _boundary_to_utc(tz, wall_end)
     lowest = max(lowest, utc_start)
     highest = min(highest, utc_end - duration)
     if highest < lowest:
-        return ()
+        return []
     offset_start = _offset_at(tz, utc_start)
     offset_end = _offset_at(tz, utc_end)
     if offset_start == offset_end:
-        return _uniform_range(wall_start, offset_start, step, lowest, highest)
+        runs = [_uniform_range(wall_start, offset_start, step, lowest, highest)]
+        return [run for run in runs if run]
     change = _transition(tz, utc_start, utc_end)
-    last_wall_before = change + offset_start  # walls below this map with the old offset
-    first_wall_after = change + offset_end  # walls from here map with the new one
-    starts = []
-    for wall in range(wall_start, wall_end, step):
-        if wall < last_wall_before:
-            instant = wall - offset_start  # includes the first occurrence of a repeated time
-        elif wall >= first_wall_after:
-            instant = wall - offset_end
-        else:
-            continue  # in the gap: this time does not exist today
-        if lowest <= instant <= highest:
-            starts.append(instant)
-    return starts
+    # Walls before change + offset_start keep the old offset; that includes the first occurrence
+    # of a repeated time. Walls from change + offset_end on take the new one; the walls between
+    # (spring forward) do not exist and fall in neither range.
+    walls_before = change + offset_start
+    walls_after = max(change + offset_end, walls_before)
+    runs = [
+        _uniform_range(wall_start, offset_start, step, lowest, min(highest, change - 1)),
+        _uniform_range(
+            wall_start, offset_end, step, max(lowest, walls_after - offset_end), highest
+        ),
+    ]
+    return [run for run in runs if run]
 
 
 # -- the engine -----------------------------------------------------------------------------------
@@ -267,21 +276,87 @@ def _aware_ts(value: datetime, name: str) -> float:
     return value.timestamp()
 
 
-def _sorted_busy(busy: Iterable[tuple[datetime, datetime]]) -> tuple[Sequence[datetime], Sequence[datetime]]:
-    """Return busy starts and ends sorted by start, in zones that compare exactly."""
+def _sorted_busy(busy: Iterable[tuple[datetime, datetime]]) -> list[tuple[datetime, datetime]]:
+    """Return the busy intervals sorted by start, in zones whose comparisons are exact."""
     if not isinstance(busy, (list, tuple)):
         busy = list(busy)
     if not busy:
-        return (), ()
-    zones = set(map(_tzinfo, chain.from_iterable(busy)))
-    if None in zones:
-        raise ValueError("busy intervals must use aware datetimes")
-    # Same-zone comparisons use the wall clock (PEP 495), which is wrong across a fall back in a
-    # zone like Europe/Stockholm; fixed offsets are safe, anything else goes to UTC first.
-    if not all(type(zone) is timezone for zone in zones):
-        busy = [(s.astimezone(UTC), e.astimezone(UTC)) for s, e in busy]
-    starts, ends = zip(*sorted(busy, key=_first))
-    return starts, ends
+        return []
+    # Two datetimes sharing a tzinfo compare by wall clock (PEP 495), which is wrong across a fall
+    # back in a zone like Europe/Stockholm. Fixed offsets are safe; anything else goes to UTC.
+    zone = busy[0][0].tzinfo
+    if type(zone) is not timezone or countOf(
+        map(_tzinfo, chain.from_iterable(busy)), zone
+    ) != 2 * len(busy):
+        zones = set(map(_tzinfo, chain.from_iterable(busy)))
+        if None in zones:
+            raise ValueError("busy intervals must use aware datetimes")
+        if not all(type(zone) is timezone for zone in zones):
+            busy = [(s.astimezone(UTC), e.astimezone(UTC)) for s, e in busy]
+    return sorted(busy, key=_first)
+
+
+def _candidate_runs(
+    availability: Availability,
+    rules: Rules,
+    first_day: date,
+    last_day: date,
+    lowest: int,
+    highest: int,
+    booked: Mapping[date, int],
+) -> list[range]:
+    """Return the candidate starts in [lowest, highest] as ranges of epoch seconds."""
+    tz = availability.tz
+    overrides = availability.overrides
+    weekly = {weekday: sorted(windows) for weekday, windows in availability.weekly.items()}
+    max_per_day = rules.max_per_day
+    duration = rules.duration_minutes * 60
+    step = rules.step * 60
+    runs: list[range] = []
+    known_day = None  # the offsets of this day's midnight, when the previous day computed them
+    known: tuple[timedelta | None, timedelta | None] = (None, None)
+    day = first_day
+    midnight = (day.toordinal() - _EPOCH_ORDINAL) * _DAY  # naive wall-clock epoch seconds
+    weekday = day.weekday()
+    while day <= last_day:
+        windows = sorted(overrides[day]) if day in overrides else weekly.get(weekday)
+        if windows and (max_per_day is None or booked.get(day, 0) < max_per_day):
+            following = day + _ONE_DAY
+            if known_day == day:
+                here = known
+            else:
+                here = _midnight_offsets(tz, day)
+            there = _midnight_offsets(tz, following)
+            known_day, known = following, there
+            # Both midnights exist once, with one offset: no change today (see the module doc).
+            uniform = here[0] == here[1] == there[0] == there[1]
+            utc_midnight = midnight - here[0] // _SECOND if uniform else 0
+            for window_start, window_end in windows:
+                if uniform and 0 <= window_start and window_end <= MINUTES_PER_DAY:
+                    first = utc_midnight + window_start * 60
+                    if first < lowest:
+                        first -= (first - lowest) // step * step
+                    last = utc_midnight + window_end * 60 - duration
+                    if last > highest:
+                        last = highest
+                    if first <= last:
+                        runs.append(range(first, last + 1, step))
+                else:
+                    runs.extend(
+                        _window_starts_slow(
+                            tz,
+                            midnight + window_start * 60,
+                            midnight + window_end * 60,
+                            step,
+                            duration,
+                            lowest,
+                            highest,
+                        )
+                    )
+        day += _ONE_DAY
+        midnight += _DAY
+        weekday = weekday + 1 if weekday < 6 else 0
+    return runs
 
 
 def compute_slots(
@@ -301,102 +376,81 @@ def compute_slots(
     earliest_ts = max(start_ts, _aware_ts(now, "now") + rules.min_notice_minutes * 60)
     if earliest_ts >= end_ts:
         return []
-    lowest = ceil(earliest_ts)  # integer starts s with lowest <= s < end_ts
-    below = ceil(end_ts)
+    lowest = ceil(earliest_ts)  # integer starts s with lowest <= s <= highest
+    highest = ceil(end_ts) - 1
 
+    # Only local dates from the day before the earliest start to the day after the end can hold
+    # a slot in range; the horizon cuts them off at today + max_days_ahead.
     today = now.astimezone(tz).date()
-    last_day = (
-        date.max
-        if rules.max_days_ahead >= (date.max - today).days
-        else today + timedelta(days=rules.max_days_ahead)
-    )
+    last_day = _LAST_DAY
+    if rules.max_days_ahead < (_LAST_DAY - today).days:
+        last_day = today + timedelta(days=rules.max_days_ahead)
     end_day = end.astimezone(tz).date()
     if end_day < last_day:
         last_day = end_day + _ONE_DAY
-    first_day = datetime.fromtimestamp(earliest_ts, tz).date()
-    if first_day > date.min:
-        first_day -= _ONE_DAY
+    first_day = max(datetime.fromtimestamp(earliest_ts, tz).date(), _FIRST_DAY) - _ONE_DAY
 
     duration = rules.duration_minutes * 60
-    step = rules.step * 60
     before = rules.buffer_before_minutes * 60
     after = rules.buffer_after_minutes * 60
-    max_per_day = rules.max_per_day
-    booked = booked_per_day or {}
+    runs = _candidate_runs(
+        availability, rules, first_day, last_day, lowest, highest, booked_per_day or {}
+    )
 
-    # 1. Candidate starts, one run of integer epoch seconds per window.
-    runs: list[Sequence[int]] = []
-    midnight_cache: tuple[int, tuple[int, int]] | None = None
-    day = first_day
-    while day <= last_day:
-        windows = availability.windows_on(day)
-        if windows and (max_per_day is None or booked.get(day, 0) < max_per_day):
-            midnight = (day.toordinal() - _EPOCH_ORDINAL) * _DAY  # naive wall epoch seconds
-            if midnight_cache is not None and midnight_cache[0] == midnight:
-                here = midnight_cache[1]
-            else:
-                here = _offsets(tz, midnight)
-            there = _offsets(tz, midnight + _DAY)
-            midnight_cache = (midnight + _DAY, there)
-            uniform = here[0] == here[1] == there[0] == there[1]
-            for window_start, window_end in sorted(windows):
-                wall_start = midnight + window_start * 60
-                wall_end = midnight + window_end * 60
-                if uniform and 0 <= window_start and window_end <= MINUTES_PER_DAY:
-                    offset = here[0]
-                    starts = _uniform_range(
-                        wall_start,
-                        offset,
-                        step,
-                        lowest,
-                        min(below - 1, wall_end - offset - duration),
-                    )
-                else:
-                    starts = _window_starts_slow(
-                        tz, wall_start, wall_end, step, duration, lowest, below - 1
-                    )
-                if starts:
-                    runs.append(starts)
-        if day == date.max:
-            break
-        day += _ONE_DAY
+    # 2. Sweep each run against the busy intervals, as datetimes: converting every busy datetime
+    # to a number would cost more than sorting them.
     if not runs:
         return []
-
-    # 2. Sweep each run against the busy intervals that can touch it.
-    busy_starts, busy_ends = _sorted_busy(busy)
-    free: list[int] = []
-    done = 0  # busy_ends[:done] are folded into reach
-    reach = None  # the latest busy end among them, as a datetime
+    sorted_busy = _sorted_busy(busy)
+    count = len(sorted_busy)
+    # Validated windows give runs in order, each after the one before; unvalidated overlapping
+    # windows do not, and then each run folds the busy list from its start and starts may repeat.
+    ordered = all(earlier[-1] < later[0] for earlier, later in pairwise(runs))
+    to_start = timedelta(seconds=before)
+    padded = timedelta(seconds=before + duration + after)
+    stride = timedelta(seconds=rules.step * 60)
+    # offsets[k] = k steps, so that skipping busy time is a bisect, not timedelta arithmetic
+    offsets = list(accumulate(repeat(stride, max(map(len, runs)) - 1), initial=timedelta(0)))
+    free: list[datetime] = []
+    done, reach = 0, None  # reach: the latest end among sorted_busy[:done], if any
+    walked, walked_reach = count + 1, None  # the same after the last run's sweep
     for starts in runs:
-        pad_from = starts[0] - before
-        pad_to = starts[-1] + duration + after
-        head = bisect_right(busy_starts, datetime.fromtimestamp(pad_from, UTC))
-        tail = bisect_left(busy_starts, datetime.fromtimestamp(pad_to, UTC), head)
-        if head < done:  # windows overlap each other: fold from scratch (rare)
+        first = datetime.fromtimestamp(starts[0] - before, UTC)  # the first padded start
+        head = bisect_right(sorted_busy, first, key=_first)
+        if not ordered:
             done, reach = 0, None
+        elif walked <= head:
+            done, reach = walked, walked_reach
         if head > done:
-            latest = max(busy_ends[done:head])
-            reach = latest if reach is None or latest > reach else reach
+            latest = max(sorted_busy[done:head], key=_second)[1]
+            if reach is None or latest > reach:
+                reach = latest
             done = head
-        covered = reach.timestamp() if reach is not None else float("-inf")
-        inside_starts = list(map(_timestamp, busy_starts[head:tail]))
-        inside_ends = list(map(_timestamp, busy_ends[head:tail]))
-        count = tail - head
-        i = 0
-        for slot in starts:
-            slot_to = slot + duration + after
-            while i < count and inside_starts[i] < slot_to:
-                busy_end = inside_ends[i]
-                if busy_end > covered and busy_end > inside_starts[i]:  # skip empty intervals
+        covered = reach if reach is not None and reach > first else first
+        total = len(starts)
+        j = head
+        k = 0
+        while True:
+            padded_start = first + offsets[k]
+            padded_end = padded_start + padded
+            while j < count:  # take in every interval that starts before this padded end
+                busy_start, busy_end = sorted_busy[j]
+                if busy_start >= padded_end:
+                    break
+                if busy_end > covered and busy_end > busy_start:  # empty intervals block nothing
                     covered = busy_end
-                i += 1
-            if covered <= slot - before:
-                free.append(slot)
+                j += 1
+            if covered <= padded_start:
+                free.append(padded_start + to_start)
+                k += 1
+            else:  # go on from the first start whose padding clears the busy time
+                k = bisect_left(offsets, covered - first, k + 1, total)
+            if k >= total:
+                break
+        walked, walked_reach = j, covered if covered > first else reach
 
-    # 3. Only accepted starts become datetimes.
-    free = sorted(set(free))
-    return [datetime.fromtimestamp(slot, UTC) for slot in free]
+    # 3. Only with overlapping windows can a start come twice.
+    return free if ordered else sorted(set(free))
 
 
 def is_slot_free(

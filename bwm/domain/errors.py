@@ -16,3 +16,15 @@ class Conflict(Exception):
         super().__init__(message)
         self.field = field
         self.message = message
+
+
+class SlotTaken(Exception):
+    """The time asked for is not (or no longer) free."""
+
+
+class BookingClosed(Exception):
+    """A cancelled or past booking can't be changed."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason  # "cancelled" or "past"

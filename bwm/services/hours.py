@@ -24,7 +24,7 @@ def _windows(value: object, field: str, label: str) -> list[Window]:
             or len(pair) != 2
             or not all(isinstance(p, str) for p in pair)
         ):
-            raise ValidationFailed({field: f"{label}: each window is [\"HH:MM\", \"HH:MM\"]"})
+            raise ValidationFailed({field: f'{label}: each window is ["HH:MM", "HH:MM"]'})
         try:
             windows.append(parse_window(pair[0], pair[1]))
         except ValueError as exc:
@@ -43,9 +43,7 @@ def parse_hours(value: object, field: str = "hours") -> dict[int, list[Window]]:
     unknown = sorted(set(value) - set(WEEKDAYS))
     if unknown:
         raise ValidationFailed({field: f"unknown day {unknown[0]!r}; use mon, tue, ... sun"})
-    return {
-        WEEKDAYS.index(day): _windows(windows, field, day) for day, windows in value.items()
-    }
+    return {WEEKDAYS.index(day): _windows(windows, field, day) for day, windows in value.items()}
 
 
 def parse_overrides(value: object, field: str = "overrides") -> dict[date, list[Window]]:

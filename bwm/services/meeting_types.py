@@ -133,9 +133,7 @@ def _check_slug_free(page: BookingPage, slug: str, own_id: int | None) -> None:
 def _free_slug(page: BookingPage, base: str) -> str:
     base = slugify(base, max_length=56, word_boundary=True) or "meeting"
     candidate, n = base, 1
-    taken = set(
-        db.session.scalars(select(MeetingType.slug).where(MeetingType.page_id == page.id))
-    )
+    taken = set(db.session.scalars(select(MeetingType.slug).where(MeetingType.page_id == page.id)))
     while candidate in taken:
         n += 1
         candidate = f"{base}-{n}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+
 from email_validator import EmailNotValidError, validate_email
 from slugify import slugify
 from sqlalchemy import func, select

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from ..domain.availability import Availability, Rules, compute_slots
+from ..domain.availability import Availability, Rules, compute_slots, is_slot_free
 from ..domain.errors import ValidationFailed
 from ..domain.zones import get_zone
 from ..extensions import db
@@ -151,3 +151,18 @@ def day_bounds(first: date, last: date, tz: ZoneInfo) -> tuple[datetime, datetim
     start = datetime.combine(first, time(0), tz)
     end = datetime.combine(last + timedelta(days=1), time(0), tz)
     return start, end
+
+
+def is_free(
+    mt: MeetingType, start: datetime, *, now: datetime, exclude_booking: int | None = None
+) -> bool:
+    """Tell whether start is one of the type's free slots, read inside the caller's transaction."""
+    end = start + timedelta(minutes=mt.duration_minutes)
+    return is_slot_free(
+        availability_of(mt),
+        busy_intervals(mt.page.user_id, start, end, exclude_booking=exclude_booking),
+        rules_of(mt),
+        start,
+        now=now,
+        booked_per_day=booked_per_day(mt, start, end, exclude_booking=exclude_booking),
+    )

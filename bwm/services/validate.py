@@ -25,9 +25,7 @@ def text(data: dict, field: str, *, required: bool = False, max_length: int = 20
     return value
 
 
-def integer(
-    data: dict, field: str, *, low: int, high: int, nullable: bool = False
-) -> int | None:
+def integer(data: dict, field: str, *, low: int, high: int, nullable: bool = False) -> int | None:
     value = data.get(field)
     if value is None or value == "":
         if nullable:

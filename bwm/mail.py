@@ -1,0 +1,396 @@
+"""The outbox: enqueue emails in the caller's transaction; deliver them later, with retries.
+
+`enqueue` only adds a row, so an email exists exactly when the change that caused it was
+committed. `deliver_pending` (the worker, or a request right after its commit) claims due rows
+one at a time with a conditional UPDATE, commits the claim, sends, and records the outcome, so
+several workers and processes can run at once on SQLite and PostgreSQL and each message is sent
+once. A failed attempt counts in `attempts` and waits 1, 2, 4 ... minutes (at most 60) for the
+next; the 8th failure, or a recipient the server refuses for good (5xx), marks it `failed`.
+
+Delivery: with `MAIL_SERVER` set, over SMTP; otherwise each message is written as an `.eml` file
+into `MAIL_DIR` (default `<instance>/mail`). SMTP goes through `smtplib` with Flask-Mail's
+`MAIL_*` keys rather than through `bwm.extensions.mail`: Flask-Mail's `Message` cannot express
+the iMIP structure (a `text/calendar; method=...` alternative plus the same calendar attached),
+and its `Connection` opens `smtplib.SMTP` without a timeout, so a server that accepts the TCP
+connection and then stalls would hang the worker past its claim. `MAIL_TIMEOUT` (seconds, 30 by
+default) bounds every SMTP operation. `MAIL_SUPPRESS_SEND` (default: `TESTING`, as in
+Flask-Mail) records messages as sent without delivering them.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import smtplib
+import ssl
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime, formataddr, parseaddr
+from urllib.parse import urlsplit
+
+from flask import current_app
+from sqlalchemy import func, or_, select, update
+
+from .extensions import db
+from .models import OutboxMessage
+
+MAX_ATTEMPTS = 8
+MAX_DELAY_MINUTES = 60
+# How long a claim keeps other workers away; far longer than one send (MAIL_TIMEOUT bounds it).
+CLAIM_FOR = timedelta(minutes=10)
+ICS_METHODS = ("REQUEST", "CANCEL", "PUBLISH")
+STATUSES = ("pending", "sent", "failed")
+
+_SUBJECT_MAX = 500  # the column's length
+_TO_MAX = 254
+_ERROR_MAX = 2000
+
+
+def enqueue(
+    to: str,
+    subject: str,
+    text: str,
+    html: str = "",
+    *,
+    ics: bytes | str | None = None,
+    ics_method: str | None = None,
+    now: datetime,
+) -> OutboxMessage:
+    """Add an email to the outbox in the caller's transaction (flushed, not committed).
+
+    A recipient with a line break is refused (ValueError); line breaks in the subject become
+    spaces, so user input never reaches a header as a new line. With `ics`, `ics_method`
+    (REQUEST, CANCEL or PUBLISH) is taken from the calendar's METHOD when not given, and must
+    agree with it when both are.
+    """
+    if _has_line_break(to) or not to.strip() or len(to) > _TO_MAX:
+        raise ValueError(f"not a single recipient address: {to!r}")
+    subject = " ".join(subject.splitlines())[:_SUBJECT_MAX]
+    ics_text = ics.decode("utf-8") if isinstance(ics, bytes) else ics
+    if ics_text is None:
+        if ics_method is not None:
+            raise ValueError("ics_method given without ics")
+    else:
+        found = _calendar_method(ics_text)
+        method = (ics_method or found or "").upper()
+        if method not in ICS_METHODS:
+            raise ValueError(f"the invitation needs a METHOD of {ICS_METHODS}, got {method!r}")
+        if found and found != method:
+            raise ValueError(f"ics_method {method} differs from the calendar's METHOD {found}")
+        ics_method = method
+    message = OutboxMessage(
+        to=to.strip(),
+        subject=subject,
+        body_text=text,
+        body_html=html or "",
+        ics=ics_text,
+        ics_method=ics_method,
+        status="pending",
+        attempts=0,
+        next_attempt_at=now,
+        last_error="",
+        created_at=now,
+    )
+    db.session.add(message)
+    db.session.flush()
+    return message
+
+
+def deliver_pending(ids: Iterable[int] | None = None, *, now: datetime, limit: int = 100) -> int:
+    """Send up to `limit` due messages (only those in `ids` when given); return how many were sent.
+
+    It commits db.session (each claim and each outcome), so call it outside a unit of work:
+    after the request's commit, or from the worker.
+    """
+    return _deliver(ids, now=now, limit=limit).sent
+
+
+def deliver_all_due(*, now: datetime, batch: int = 100) -> int:
+    """Send every message due at `now`, in batches; return how many were sent."""
+    total = 0
+    while True:
+        result = _deliver(None, now=now, limit=batch)
+        total += result.sent
+        # A short batch means nothing more was due; a server that is down ends the pass.
+        if result.tried < batch or result.stopped:
+            return total
+
+
+def outbox_counts() -> dict[str, int]:
+    """Count the outbox's messages by status (every status present, 0 when none)."""
+    rows = db.session.execute(
+        select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
+    )
+    counts = dict.fromkeys(STATUSES, 0)
+    counts.update({status: count for status, count in rows})
+    return counts
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """Wait 1, 2, 4, 8 ... minutes after the n-th failed attempt, at most an hour."""
+    return timedelta(minutes=min(2 ** (attempts - 1), MAX_DELAY_MINUTES))
+
+
+def build_message(row: OutboxMessage) -> EmailMessage:
+    """Build the MIME message: text, HTML alternative, and the invitation as iMIP and attached.
+
+    With an invitation: multipart/mixed [multipart/alternative [text/plain, text/html,
+    text/calendar; method=...], application/ics "invite.ics"]. The inline part is what
+    iMIP-aware clients (Outlook, Apple Mail, Gmail) act on; the attachment is for the rest.
+    """
+    cfg = current_app.config
+    msg = EmailMessage(policy=SMTP)
+    msg["From"] = _sender_header(cfg.get("MAIL_DEFAULT_SENDER"))
+    msg["To"] = row.to
+    msg["Subject"] = " ".join(row.subject.splitlines())
+    msg["Date"] = format_datetime(_aware(row.created_at))
+    msg["Message-ID"] = message_id(row)
+    msg["MIME-Version"] = "1.0"
+    msg.set_content(row.body_text)
+    if row.body_html:
+        msg.add_alternative(row.body_html, subtype="html")
+    if row.ics:
+        msg.add_alternative(row.ics, subtype="calendar", params={"method": row.ics_method})
+        msg.add_attachment(
+            row.ics.encode("utf-8"), maintype="application", subtype="ics", filename="invite.ics"
+        )
+    return msg
+
+
+def message_id(row: OutboxMessage) -> str:
+    """Return the row's Message-ID: the same on every retry, so a receiver can drop a resend."""
+    stamp = _aware(row.created_at).strftime("%Y%m%d%H%M%S%f")
+    return f"<outbox.{row.id}.{stamp}@{_domain()}>"
+
+
+# Claiming and recording
+
+
+@dataclass
+class _Pass:
+    sent: int = 0
+    tried: int = 0  # candidates looked at, claimed or not
+    stopped: bool = False  # the transport could not be opened
+
+
+class TransportUnavailable(Exception):
+    """The mail server could not be reached or refused the session."""
+
+
+class _Refused(Exception):
+    """The server refused this message for good (5xx for its recipient)."""
+
+
+def _deliver(ids: Iterable[int] | None, *, now: datetime, limit: int) -> _Pass:
+    result = _Pass()
+    query = (
+        select(OutboxMessage.id)
+        .where(
+            OutboxMessage.status == "pending",
+            OutboxMessage.next_attempt_at <= now,
+            or_(OutboxMessage.locked_until.is_(None), OutboxMessage.locked_until < now),
+        )
+        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+        .limit(limit)
+    )
+    if ids is not None:
+        ids = list(ids)
+        if not ids:
+            return result
+        query = query.where(OutboxMessage.id.in_(ids))
+    candidates = list(db.session.scalars(query))
+    db.session.commit()  # end the read before the claims
+    result.tried = len(candidates)
+    transport = _transport()
+    try:
+        for message_id_ in candidates:
+            if not _claim(message_id_, now):
+                continue  # another worker has it, or it was sent meanwhile
+            row = db.session.get(OutboxMessage, message_id_)
+            try:
+                transport.send(row, build_message(row), now)
+            except TransportUnavailable as exc:
+                _record_failure(row, exc.__cause__ or exc, now)
+                result.stopped = True
+                break
+            except _Refused as exc:
+                _record_failure(row, exc, now, permanent=True)
+            except Exception as exc:  # noqa: BLE001 - one bad message must not stop the pass
+                _record_failure(row, exc, now)
+            else:
+                row.status = "sent"
+                row.sent_at = now
+                row.locked_until = None
+                db.session.commit()
+                result.sent += 1
+    finally:
+        transport.close()
+    return result
+
+
+def _claim(message_id_: int, now: datetime) -> bool:
+    """Take the message for this worker; True when no other worker has it."""
+    claimed = db.session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id == message_id_,
+            OutboxMessage.status == "pending",
+            OutboxMessage.next_attempt_at <= now,
+            or_(OutboxMessage.locked_until.is_(None), OutboxMessage.locked_until < now),
+        )
+        .values(locked_until=now + CLAIM_FOR)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()  # others see the claim before we send
+    return claimed == 1
+
+
+def _record_failure(
+    row: OutboxMessage, exc: BaseException, now: datetime, *, permanent: bool = False
+) -> None:
+    row.attempts += 1
+    row.last_error = f"{type(exc).__name__}: {exc}"[:_ERROR_MAX]
+    row.locked_until = None
+    if permanent or row.attempts >= MAX_ATTEMPTS:
+        row.status = "failed"
+    else:
+        row.next_attempt_at = now + retry_delay(row.attempts)
+    db.session.commit()
+    current_app.logger.warning(
+        "mail %s to %s: attempt %s failed: %s", row.id, row.to, row.attempts, row.last_error
+    )
+
+
+# Transports
+
+
+def _transport() -> _Null | _SMTPTransport | _FileTransport:
+    cfg = current_app.config
+    if cfg.get("MAIL_SUPPRESS_SEND", current_app.testing):
+        return _Null()
+    if cfg.get("MAIL_SERVER"):
+        return _SMTPTransport(cfg)
+    return _FileTransport(cfg.get("MAIL_DIR") or os.path.join(current_app.instance_path, "mail"))
+
+
+class _Null:
+    """MAIL_SUPPRESS_SEND: deliver nothing, record as sent."""
+
+    def send(self, row: OutboxMessage, msg: EmailMessage, now: datetime) -> None:
+        msg.as_bytes()  # still build it, so a message that cannot be built fails here too
+
+    def close(self) -> None:
+        pass
+
+
+class _SMTPTransport:
+    """One SMTP session per pass, opened at the first message, reopened after an error."""
+
+    def __init__(self, cfg) -> None:
+        self.cfg = cfg
+        self.host: smtplib.SMTP | None = None
+
+    def _open(self) -> smtplib.SMTP:
+        cfg = self.cfg
+        use_ssl = bool(cfg.get("MAIL_USE_SSL"))
+        port = int(cfg.get("MAIL_PORT") or (465 if use_ssl else 25))
+        timeout = float(cfg.get("MAIL_TIMEOUT", 30))
+        try:
+            if use_ssl:
+                host = smtplib.SMTP_SSL(
+                    cfg["MAIL_SERVER"], port, timeout=timeout, context=ssl.create_default_context()
+                )
+            else:
+                host = smtplib.SMTP(cfg["MAIL_SERVER"], port, timeout=timeout)
+        except (OSError, smtplib.SMTPException) as exc:
+            raise TransportUnavailable(str(exc)) from exc
+        try:
+            if cfg.get("MAIL_USE_TLS") and not use_ssl:
+                host.starttls(context=ssl.create_default_context())
+            if cfg.get("MAIL_USERNAME") and cfg.get("MAIL_PASSWORD"):
+                host.login(cfg["MAIL_USERNAME"], cfg["MAIL_PASSWORD"])
+        except (OSError, smtplib.SMTPException) as exc:
+            host.close()
+            raise TransportUnavailable(str(exc)) from exc
+        return host
+
+    def send(self, row: OutboxMessage, msg: EmailMessage, now: datetime) -> None:
+        data = msg.as_bytes()
+        if self.host is None:
+            self.host = self._open()
+        sender = parseaddr(msg["From"])[1]
+        try:
+            self.host.sendmail(sender, [row.to], data)
+        except smtplib.SMTPRecipientsRefused as exc:
+            codes = [code for code, _ in exc.recipients.values()]
+            if codes and all(code >= 500 for code in codes):
+                raise _Refused(f"{exc.recipients}") from exc
+            raise
+        except Exception:
+            self.close()  # the session may be unusable; the next message opens a new one
+            raise
+
+    def close(self) -> None:
+        if self.host is None:
+            return
+        host, self.host = self.host, None
+        try:
+            host.quit()
+        except (OSError, smtplib.SMTPException):
+            host.close()
+
+
+class _FileTransport:
+    """No mail server: each message becomes `<id>-<timestamp>.eml` in the mail folder."""
+
+    def __init__(self, folder: str) -> None:
+        self.folder = folder
+
+    def send(self, row: OutboxMessage, msg: EmailMessage, now: datetime) -> None:
+        data = msg.as_bytes()
+        os.makedirs(self.folder, exist_ok=True)
+        stamp = now.astimezone(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+        # Written aside, then renamed: a reader of the folder never sees half a message.
+        fd, tmp = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=self.folder)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+            os.replace(tmp, os.path.join(self.folder, f"{row.id}-{stamp}.eml"))
+        except BaseException:
+            os.unlink(tmp)
+            raise
+
+    def close(self) -> None:
+        pass
+
+
+# Small helpers
+
+
+def _has_line_break(value: str) -> bool:
+    # Every separator str.splitlines() knows (CR, LF, and the Unicode ones), not just CR/LF.
+    return value.splitlines() != [value]
+
+
+def _calendar_method(ics: str) -> str | None:
+    match = re.search(r"^METHOD:([A-Za-z-]+)\s*$", ics, re.MULTILINE)
+    return match.group(1).upper() if match else None
+
+
+def _sender_header(sender) -> str:
+    if isinstance(sender, tuple | list):
+        return formataddr(tuple(sender))
+    return sender or "bwm@localhost"
+
+
+def _domain() -> str:
+    base = current_app.config.get("BASE_URL") or ""
+    return urlsplit(base).hostname or "bwm.local"
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)

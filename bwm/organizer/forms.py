@@ -1,0 +1,133 @@
+"""Forms of the organizer's view. Fields are named like the API's keys so errors map one to one.
+
+The forms only parse what the browser sends; the services check the values (the same checks the
+API runs), so an organizer sees the same messages whichever way they edit.
+"""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    TimeField,
+)
+from wtforms.validators import InputRequired, Optional
+from wtforms.widgets import CheckboxInput, ListWidget, NumberInput
+
+from ..domain.zones import zone_names
+
+try:
+    from wtforms import SelectChoice
+except ImportError:  # WTForms before 3.3 takes (value, label) pairs
+
+    def SelectChoice(value, label):  # noqa: N802 - stands in for the class
+        return (value, label)
+
+
+# Common reminder times, in minutes before the meeting (SPEC §3: 15 minutes to 2 weeks).
+REMINDERS = (
+    (15, _l("15 minutes before")),
+    (30, _l("30 minutes before")),
+    (60, _l("1 hour before")),
+    (120, _l("2 hours before")),
+    (1440, _l("1 day before")),
+    (2880, _l("2 days before")),
+    (10080, _l("1 week before")),
+    (20160, _l("2 weeks before")),
+)
+
+
+def choices(pairs) -> list:
+    """Turn (value, label) pairs into select choices."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+def _number(low: int, high: int):
+    return NumberInput(min=low, max=high, step=1)
+
+
+class EmptyForm(FlaskForm):
+    """A form with nothing but its CSRF token, for one-click POST buttons."""
+
+
+class PageSettingsForm(FlaskForm):
+    slug = StringField(_l("Page address"))
+    display_name = StringField(_l("Display name"))
+    welcome = TextAreaField(_l("Welcome text"))
+    timezone = SelectField(_l("Time zone"), validate_choice=False)
+    published = BooleanField(_l("Published: people with the link can book"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.timezone.choices = list(zone_names())
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """A list of checkboxes, each with its own label."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class MeetingTypeForm(FlaskForm):
+    title = StringField(_l("Title"))
+    slug = StringField(_l("Link name"))
+    description = TextAreaField(_l("Description"))
+    duration_minutes = StringField(_l("Duration (minutes)"), widget=_number(5, 720))
+    location_kind = SelectField(
+        _l("Location"),
+        choices=choices(
+            (
+                ("none", _l("None")),
+                ("in_person", _l("In person")),
+                ("phone", _l("Phone")),
+                ("online", _l("Online meeting")),
+            )
+        ),
+        validate_choice=False,
+        default="none",
+    )
+    location = StringField(_l("Address, phone number or meeting details"))
+    online_meeting = BooleanField(_l("Add an online meeting to every booking"))
+    availability = RadioField(
+        _l("Availability"),
+        choices=choices(
+            (
+                ("page", _l("The booking page's working hours")),
+                ("own", _l("Its own weekly hours (below)")),
+            )
+        ),
+        default="page",
+    )
+    buffer_before_minutes = StringField(_l("Buffer before (minutes)"), widget=_number(0, 720))
+    buffer_after_minutes = StringField(_l("Buffer after (minutes)"), widget=_number(0, 720))
+    min_notice_minutes = StringField(_l("Minimum notice (minutes)"), widget=_number(0, 525600))
+    max_days_ahead = StringField(_l("How far ahead (days)"), widget=_number(0, 730))
+    slot_step_minutes = StringField(_l("Start times every (minutes)"), widget=_number(5, 720))
+    max_per_day = StringField(_l("Maximum bookings per day"), widget=_number(1, 1000))
+    reminders_minutes = MultiCheckboxField(
+        _l("Reminders"), coerce=int, choices=choices(REMINDERS), validate_choice=False
+    )
+    visibility = RadioField(
+        _l("Visibility"),
+        choices=choices(
+            (
+                ("public", _l("Public: listed on the booking page")),
+                ("private", _l("Private: only through a private link")),
+            )
+        ),
+        default="public",
+    )
+
+
+class BusyBlockForm(FlaskForm):
+    start_date = DateField(_l("Date"), validators=[InputRequired()])
+    start_time = TimeField(_l("Start time"), validators=[InputRequired()])
+    end_date = DateField(_l("End date"), validators=[Optional()])
+    end_time = TimeField(_l("End time"), validators=[InputRequired()])
+    title = StringField(_l("Title"))
