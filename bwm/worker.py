@@ -19,6 +19,7 @@ from flask.cli import with_appcontext
 from . import web
 from .extensions import db
 from .mail import deliver_all_due
+from .services.reminders import send_due_reminders
 
 
 def deliver_pending_job(now: datetime) -> int:
@@ -27,7 +28,8 @@ def deliver_pending_job(now: datetime) -> int:
 
 
 Job = Callable[[datetime], int]
-JOBS: list[tuple[str, Job]] = [("mail", deliver_pending_job)]
+# Reminders first, so the emails they write go out in the same pass.
+JOBS: list[tuple[str, Job]] = [("reminders", send_due_reminders), ("mail", deliver_pending_job)]
 
 
 def run_once(now: datetime) -> dict[str, int]:

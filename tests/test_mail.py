@@ -27,11 +27,7 @@ from bwm.mail import (
 )
 from bwm.models import OutboxMessage, now_utc
 from bwm.worker import worker
-from tests import fixtures_smtp
 from tests.smtp import SMTPSink
-
-# The sink fixture, until conftest provides it (an assignment, so ruff's F811 stays quiet).
-smtp_sink = fixtures_smtp.smtp_sink
 
 NOW = datetime(2030, 3, 4, 9, 0, tzinfo=UTC)
 ROOT = Path(__file__).resolve().parent.parent

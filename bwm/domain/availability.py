@@ -23,14 +23,23 @@ in between (true of every tzdata zone: changes are months apart), so one offset 
 day and candidates are plain integer ranges. Other days take a slower path that finds the
 transition inside each window.
 
+Busy time
+---------
+Busy intervals are half-open ``[start, end)`` in any zone; one that is empty or backwards
+(``end <= start``) blocks nothing. A meeting padded by its buffers may touch busy time, not
+overlap it.
+
 Cost
 ----
-Busy intervals are sorted once by start (as datetimes, all in one fixed-offset zone so that the
-comparisons are cheap and exact) and never merged explicitly: only the largest end among the
-intervals that start before a point matters, so each window bisects to its part of the sorted list,
-takes the running maximum end of everything before it in one C-level ``max`` and converts to epoch
-seconds only the intervals that start inside it. Candidates of a window are then checked by one
-sweep with a moving pointer. The work is one sort plus linear passes; no slot scans the busy list.
+Busy intervals are sorted once by start, as datetimes: turning thousands of them into numbers would
+cost more than the sort. They are first checked to use fixed-offset zones, where comparisons are
+cheap and exact; any other zone is moved to UTC. They are never merged: a candidate is free when the
+latest end among the intervals starting before its padded end is at or before its padded start. So
+each window's run of candidates bisects to its place in the sorted list, takes the latest end of
+what came before with one C-level ``max`` over the part not seen yet, then moves a pointer through
+the intervals that start inside it, jumping past the candidates that busy time covers. Each interval
+is looked at a bounded number of times: one sort plus linear passes, no scan of the busy list per
+slot.
 """
 
 from bisect import bisect_left, bisect_right
@@ -284,10 +293,9 @@ def _sorted_busy(busy: Iterable[tuple[datetime, datetime]]) -> list[tuple[dateti
         return []
     # Two datetimes sharing a tzinfo compare by wall clock (PEP 495), which is wrong across a fall
     # back in a zone like Europe/Stockholm. Fixed offsets are safe; anything else goes to UTC.
-    zone = busy[0][0].tzinfo
-    if type(zone) is not timezone or countOf(
-        map(_tzinfo, chain.from_iterable(busy)), zone
-    ) != 2 * len(busy):
+    first_zone = busy[0][0].tzinfo
+    same_zone = countOf(map(_tzinfo, chain.from_iterable(busy)), first_zone) == 2 * len(busy)
+    if not same_zone or type(first_zone) is not timezone:
         zones = set(map(_tzinfo, chain.from_iterable(busy)))
         if None in zones:
             raise ValueError("busy intervals must use aware datetimes")
@@ -330,7 +338,8 @@ def _candidate_runs(
             known_day, known = following, there
             # Both midnights exist once, with one offset: no change today (see the module doc).
             uniform = here[0] == here[1] == there[0] == there[1]
-            utc_midnight = midnight - here[0] // _SECOND if uniform else 0
+            if uniform:
+                utc_midnight = midnight - here[0] // _SECOND
             for window_start, window_end in windows:
                 if uniform and 0 <= window_start and window_end <= MINUTES_PER_DAY:
                     first = utc_midnight + window_start * 60
@@ -393,12 +402,12 @@ def compute_slots(
     duration = rules.duration_minutes * 60
     before = rules.buffer_before_minutes * 60
     after = rules.buffer_after_minutes * 60
+    # 1. Candidate starts, as ranges of epoch seconds: one range per window (two over a change).
     runs = _candidate_runs(
         availability, rules, first_day, last_day, lowest, highest, booked_per_day or {}
     )
 
-    # 2. Sweep each run against the busy intervals, as datetimes: converting every busy datetime
-    # to a number would cost more than sorting them.
+    # 2. Sweep each run against the busy intervals sorted by start (see the module doc).
     if not runs:
         return []
     sorted_busy = _sorted_busy(busy)
@@ -409,17 +418,18 @@ def compute_slots(
     to_start = timedelta(seconds=before)
     padded = timedelta(seconds=before + duration + after)
     stride = timedelta(seconds=rules.step * 60)
-    # offsets[k] = k steps, so that skipping busy time is a bisect, not timedelta arithmetic
-    offsets = list(accumulate(repeat(stride, max(map(len, runs)) - 1), initial=timedelta(0)))
+    # k_steps[k] is k steps, so that skipping busy time is a bisect, not timedelta arithmetic.
+    k_steps = list(accumulate(repeat(stride, max(map(len, runs)) - 1), initial=timedelta(0)))
     free: list[datetime] = []
     done, reach = 0, None  # reach: the latest end among sorted_busy[:done], if any
-    walked, walked_reach = count + 1, None  # the same after the last run's sweep
+    # After a run's sweep: how far its pointer got, and the latest end it saw beyond its start.
+    walked, walked_reach = count + 1, None
     for starts in runs:
         first = datetime.fromtimestamp(starts[0] - before, UTC)  # the first padded start
         head = bisect_right(sorted_busy, first, key=_first)
         if not ordered:
             done, reach = 0, None
-        elif walked <= head:
+        elif walked <= head:  # pick up where the last sweep stopped (it may have gone past head)
             done, reach = walked, walked_reach
         if head > done:
             latest = max(sorted_busy[done:head], key=_second)[1]
@@ -431,7 +441,7 @@ def compute_slots(
         j = head
         k = 0
         while True:
-            padded_start = first + offsets[k]
+            padded_start = first + k_steps[k]
             padded_end = padded_start + padded
             while j < count:  # take in every interval that starts before this padded end
                 busy_start, busy_end = sorted_busy[j]
@@ -444,7 +454,7 @@ def compute_slots(
                 free.append(padded_start + to_start)
                 k += 1
             else:  # go on from the first start whose padding clears the busy time
-                k = bisect_left(offsets, covered - first, k + 1, total)
+                k = bisect_left(k_steps, covered - first, k + 1, total)
             if k >= total:
                 break
         walked, walked_reach = j, covered if covered > first else reach

@@ -16,7 +16,7 @@ from wtforms import (
     TextAreaField,
     TimeField,
 )
-from wtforms.validators import InputRequired, Optional
+from wtforms.validators import InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget, NumberInput
 
 from ..domain.zones import zone_names
@@ -131,3 +131,7 @@ class BusyBlockForm(FlaskForm):
     end_date = DateField(_l("End date"), validators=[Optional()])
     end_time = TimeField(_l("End time"), validators=[InputRequired()])
     title = StringField(_l("Title"))
+
+
+class CancelBookingForm(FlaskForm):
+    reason = TextAreaField(_l("Reason"), validators=[Length(max=2000)])

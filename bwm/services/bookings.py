@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from urllib.parse import urlsplit
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -46,11 +47,18 @@ def booking_for_token(token: str) -> Booking:
 
 
 def external_url(endpoint: str, **values) -> str:
-    """Build an absolute URL on BASE_URL when set (links in emails), else on the request's host."""
+    """Build an absolute URL on BASE_URL (links in emails), else on the request's host.
+
+    Works outside a request too (the worker writes reminders): then BASE_URL, or localhost.
+    """
     base = current_app.config.get("BASE_URL")
-    if base:
-        return base.rstrip("/") + url_for(endpoint, **values)
-    return url_for(endpoint, _external=True, **values)
+    if base is None and has_request_context():
+        return url_for(endpoint, _external=True, **values)
+    parts = urlsplit(base or "http://localhost:5000")
+    adapter = current_app.url_map.bind(
+        parts.netloc, script_name=parts.path or "/", url_scheme=parts.scheme or "http"
+    )
+    return adapter.build(endpoint, values, force_external=True)
 
 
 def manage_url(booking: Booking) -> str:

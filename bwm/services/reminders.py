@@ -53,10 +53,20 @@ def due_reminders(now: datetime) -> list[tuple[int, int]]:
 
 
 def send_due_reminders(now: datetime) -> int:
-    """Claim and send each due reminder in its own transaction; return how many were sent."""
-    count = 0
+    """Claim and send the due reminders, one booking per transaction; return how many were sent.
+
+    When several reminders of one booking are due at once (the worker was stopped), only the one
+    closest to the meeting is emailed; the others are marked sent so they never arrive late.
+    """
+    by_booking: dict[int, list[int]] = {}
     for booking_id, minutes in due_reminders(now):
-        db.session.add(ReminderSent(booking_id=booking_id, minutes_before=minutes, sent_at=now))
+        by_booking.setdefault(booking_id, []).append(minutes)
+    count = 0
+    for booking_id, all_minutes in by_booking.items():
+        for minutes in all_minutes:
+            db.session.add(
+                ReminderSent(booking_id=booking_id, minutes_before=minutes, sent_at=now)
+            )
         try:
             db.session.flush()  # the unique key: a second worker fails here and skips
         except IntegrityError:
