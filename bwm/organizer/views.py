@@ -510,10 +510,10 @@ def _bookings_filter(show: str, current: datetime) -> list:
 
 def _bookings_query(show: str, current: datetime):
     """Select one list of the organizer's bookings: upcoming soonest first, the others latest."""
-    order = (Booking.start, Booking.id) if show == "upcoming" else (
-        Booking.start.desc(),
-        Booking.id.desc(),
-    )
+    if show == "upcoming":
+        order = (Booking.start, Booking.id)
+    else:
+        order = (Booking.start.desc(), Booking.id.desc())
     return (
         select(Booking)
         .where(*_bookings_filter(show, current))
@@ -578,7 +578,6 @@ def bookings_list():
     )
 
 
-
 def _booking_page(booking: Booking, form: CancelBookingForm, *, closed: str | None = None):
     """Render the details of one booking, with the cancel form while it can be cancelled."""
     page = booking.meeting_type.page
@@ -631,6 +630,8 @@ def booking_cancel(booking_id: int):
         )
         return _booking_page(booking, form, closed=message), 410
     bookings.deliver_now(now())
-    flash(_("The booking is cancelled. %(name)s has been told by email.",
-            name=booking.attendee_name), "success")
+    flash(
+        _("The booking is cancelled. %(name)s has been told by email.", name=booking.attendee_name),
+        "success",
+    )
     return redirect(url_for(".booking", booking_id=booking.id), 303)

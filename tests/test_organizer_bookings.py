@@ -1,0 +1,480 @@
+"""The organizer's bookings under /me/bookings: the three lists, the details, cancelling.
+
+Bookings are made through the public API, as attendees make them; the emails are read back from
+a real SMTP server (the `smtp_sink` fixture).
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from babel import dates as babel_dates
+from bs4 import BeautifulSoup
+from icalendar import Calendar
+
+from tests.helpers import next_weekday
+
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+NEW_YORK = ZoneInfo("America/New_York")
+
+
+# --- helpers --------------------------------------------------------------------------------
+
+
+def parse(response) -> BeautifulSoup:
+    return BeautifulSoup(response.text, "html.parser")
+
+
+def at(day, hour: int, minute: int = 0) -> datetime:
+    return datetime.combine(day, datetime.min.time(), STOCKHOLM).replace(hour=hour, minute=minute)
+
+
+def monday_at(hour: int, minute: int = 0) -> datetime:
+    return at(next_weekday(0), hour, minute)
+
+
+def long_date(value: datetime) -> str:
+    return babel_dates.format_date(value.date(), "full", locale="en")
+
+
+def book_api(client, start: datetime, *, page="olga", **extra):
+    body = {
+        "start": start.isoformat(),
+        "name": "Anna Attendee",
+        "email": "anna@example.org",
+        "timezone": "America/New_York",
+        **extra,
+    }
+    response = client.post(f"/api/v1/pages/{page}/types/30-minute-meeting/bookings", json=body)
+    assert response.status_code == 201, response.text
+    return response.json
+
+
+def booking_id(app, uid: str) -> int:
+    from sqlalchemy import select
+
+    from bwm.extensions import db
+    from bwm.models import Booking
+
+    with app.app_context():
+        return db.session.scalar(select(Booking.id).where(Booking.uid == uid))
+
+
+def rows(client, show: str | None = None, page: int | None = None) -> list:
+    """Return the rows of one bookings list as the organizer sees it."""
+    query = {k: v for k, v in {"show": show, "page": page}.items() if v}
+    response = client.get("/me/bookings", query_string=query)
+    assert response.status_code == 200
+    return parse(response).select("#bookings-list tbody tr")
+
+
+def row_ids(client, show: str | None = None) -> list[int]:
+    return [int(tr["id"].removeprefix("booking-")) for tr in rows(client, show)]
+
+
+def cancel_form(client, booking: int) -> dict:
+    """Read the cancel form of a booking's page as a browser would."""
+    page = parse(client.get(f"/me/bookings/{booking}"))
+    form = page.find("form", action=f"/me/bookings/{booking}/cancel")
+    assert form is not None and form["method"] == "post"
+    data = {i["name"]: i.get("value", "") for i in form.find_all("input") if i.get("name")}
+    data.update({t["name"]: t.text for t in form.find_all("textarea")})
+    return data
+
+
+def invitation(message) -> Calendar:
+    for part in message.walk():
+        if part.get_content_type() == "text/calendar":
+            return Calendar.from_ical(part.get_payload(decode=True))
+    raise AssertionError("no text/calendar part")
+
+
+def assert_every_field_labelled(soup: BeautifulSoup) -> None:
+    for field in soup.find_all(["input", "select", "textarea"]):
+        if field.name == "input" and field.get("type") in ("hidden", "submit", "button"):
+            continue
+        assert field.get("id"), field
+        assert soup.find("label", attrs={"for": field["id"]}) is not None, field
+
+
+# --- fixtures -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def mailed_app(make_app, smtp_sink):
+    return make_app(MAIL_SERVER=smtp_sink.host, MAIL_PORT=smtp_sink.port)
+
+
+@pytest.fixture
+def client(mailed_app):
+    return mailed_app.test_client()
+
+
+@pytest.fixture
+def make_organizer(mailed_app):
+    """Create an organizer with a page in the given zone; return what a login needs."""
+    from bwm.extensions import db
+    from bwm.services.organizers import create_organizer
+
+    def make(slug: str, timezone: str = "Europe/Stockholm") -> dict:
+        with mailed_app.app_context():
+            user = create_organizer(
+                f"{slug}@example.com", slug.title(), "long-password", slug=slug, timezone=timezone
+            )
+            db.session.commit()
+            return {"id": user.id, "email": user.email, "password": "long-password"}
+
+    return make
+
+
+@pytest.fixture
+def olga(make_organizer, login):
+    user = make_organizer("olga")
+    login(user)
+    return user
+
+
+# --- the lists ------------------------------------------------------------------------------
+
+
+def test_login_is_required(client, make_organizer):
+    make_organizer("olga")
+    for url in ("/me/bookings", "/me/bookings/1"):
+        response = client.get(url)
+        assert response.status_code == 302
+        assert "/login" in response.headers["Location"]
+    assert client.post("/me/bookings/1/cancel", data={"reason": "x"}).status_code == 302
+
+
+def test_upcoming_lists_bookings_soonest_first_in_the_page_zone(client, olga, mailed_app):
+    tuesday = monday_at(9) + timedelta(days=1)
+    eleven = book_api(client, monday_at(11), name="Bo Second")["booking"]
+    late = book_api(client, tuesday, name="Cy Third", email="cy@example.org")["booking"]
+    ten = book_api(client, monday_at(10), name="Al First")["booking"]
+    ids = [booking_id(mailed_app, b["uid"]) for b in (ten, eleven, late)]
+
+    assert row_ids(client) == ids
+    assert row_ids(client, "upcoming") == ids
+    # Times in Europe/Stockholm, the page's zone, though the attendee books from New York.
+    whens = [tr.find("td").get_text(strip=True) for tr in rows(client)]
+    assert whens == [
+        f"{long_date(monday_at(10))}, 10:00–10:30",
+        f"{long_date(monday_at(11))}, 11:00–11:30",
+        f"{long_date(tuesday)}, 09:00–09:30",
+    ]
+    page = parse(client.get("/me/bookings"))
+    text = page.select_one("#bookings-list").get_text(" ", strip=True)
+    assert "Al First" in text and "anna@example.org" in text and "cy@example.org" in text
+    current = page.find("a", attrs={"aria-current": "page"})
+    assert current.get_text(" ", strip=True) == "Upcoming 3"
+    assert row_ids(client, "past") == [] and row_ids(client, "cancelled") == []
+    # An unknown list falls back to upcoming; the nav bar links here.
+    assert row_ids(client, "everything") == ids
+    assert page.find("nav").find("a", href="/me/bookings") is not None
+
+
+def test_rows_show_date_time_type_and_attendee(client, olga, mailed_app):
+    start = monday_at(10)
+    made = book_api(client, start, name="Al First")["booking"]
+    (row,) = rows(client)
+    cells = [td.get_text(" ", strip=True) for td in row.find_all("td")]
+    assert cells[0] == f"{long_date(start)}, 10:00–10:30"
+    assert cells[1] == "30 minute meeting"
+    assert cells[2] == "Al First anna@example.org"
+    link = row.find("a", href=f"/me/bookings/{booking_id(mailed_app, made['uid'])}")
+    assert link is not None and link.get_text(" ", strip=True).startswith("Details")
+
+
+def test_only_the_signed_in_organizers_bookings_are_listed(client, olga, make_organizer):
+    make_organizer("pat", timezone="UTC")
+    book_api(client, monday_at(10))
+    book_api(client, monday_at(11), page="pat", name="Not Yours", email="x@example.org")
+    (row,) = rows(client)
+    assert "Not Yours" not in row.get_text()
+    assert "Anna Attendee" in row.get_text()
+
+
+def test_a_booking_whose_time_has_come_moves_to_past(client, olga, mailed_app):
+    first = book_api(client, monday_at(10))["booking"]
+    second = book_api(client, monday_at(14))["booking"]
+    ids = [booking_id(mailed_app, b["uid"]) for b in (first, second)]
+    later = monday_at(16)
+    mailed_app.config["CLOCK"] = lambda: later
+    assert row_ids(client, "past") == [ids[1], ids[0]]  # latest first
+    assert row_ids(client, "upcoming") == []
+    # Half past ten: the first has started (past), the second is still ahead.
+    mailed_app.config["CLOCK"] = lambda: monday_at(10, 30)
+    assert row_ids(client, "past") == [ids[0]]
+    assert row_ids(client, "upcoming") == [ids[1]]
+
+    details = parse(client.get(f"/me/bookings/{ids[0]}"))
+    assert details.find("form", action=f"/me/bookings/{ids[0]}/cancel") is None
+    response = client.post(f"/me/bookings/{ids[0]}/cancel", data={"reason": "Too late"})
+    assert response.status_code == 410
+    alert = parse(response).find(attrs={"role": "alert"})
+    assert "already taken place" in alert.get_text()
+    mailed_app.config["CLOCK"] = None
+    assert row_ids(client, "upcoming") == ids
+
+
+def test_a_booking_row_in_the_past_shows_under_past(client, olga, mailed_app):
+    from bwm.extensions import db
+    from bwm.models import Booking, MeetingType
+
+    start = at(datetime.now(STOCKHOLM).date() - timedelta(days=3), 9)
+    with mailed_app.app_context():
+        mt = db.session.query(MeetingType).filter_by(slug="30-minute-meeting").first()
+        row = Booking(
+            user_id=olga["id"],
+            meeting_type_id=mt.id,
+            start=start,
+            end=start + timedelta(minutes=30),
+            attendee_name="Earlier Attendee",
+            attendee_email="earlier@example.org",
+            attendee_timezone="Europe/Stockholm",
+            uid="past@bwm",
+            manage_token_id=secrets.token_urlsafe(18),
+            created_at=start - timedelta(days=1),
+        )
+        db.session.add(row)
+        db.session.commit()
+        past_id = row.id
+    (tr,) = rows(client, "past")
+    assert tr["id"] == f"booking-{past_id}"
+    assert tr.find("td").get_text(strip=True) == f"{long_date(start)}, 09:00–09:30"
+    assert rows(client, "upcoming") == []
+    page = parse(client.get(f"/me/bookings/{past_id}"))
+    assert page.select_one("#booking-details .badge").get_text() == "Past"
+    assert page.find("textarea") is None
+
+
+def test_lists_are_paginated(client, olga, mailed_app):
+    from bwm.extensions import db
+    from bwm.models import Booking, MeetingType
+
+    first = at(next_weekday(0, at_least=10), 9)
+    with mailed_app.app_context():
+        mt = db.session.query(MeetingType).filter_by(slug="30-minute-meeting").first()
+        for i in range(53):
+            start = first + timedelta(hours=i)
+            db.session.add(
+                Booking(
+                    user_id=olga["id"],
+                    meeting_type_id=mt.id,
+                    start=start,
+                    end=start + timedelta(minutes=30),
+                    attendee_name=f"Attendee {i}",
+                    attendee_email=f"a{i}@example.org",
+                    uid=f"page-{i}@bwm",
+                    manage_token_id=secrets.token_urlsafe(18),
+                )
+            )
+        db.session.commit()
+    page_one = parse(client.get("/me/bookings"))
+    assert len(page_one.select("#bookings-list tbody tr")) == 50
+    assert "Attendee 0" in page_one.select_one("#bookings-list tbody tr").get_text()
+    nxt = page_one.find("a", rel="next")
+    assert nxt["href"] == "/me/bookings?show=upcoming&page=2"
+    page_two = parse(client.get(nxt["href"]))
+    names = [tr.find_all("td")[2].get_text(" ", strip=True) for tr in page_two.select("tbody tr")]
+    assert [n.split(" a")[0] for n in names] == ["Attendee 50", "Attendee 51", "Attendee 52"]
+    assert page_two.find("a", rel="prev") is not None and page_two.find("a", rel="next") is None
+    assert "53" in page_two.find("a", attrs={"aria-current": "page"}).get_text()
+    assert rows(client, page=9) == []  # past the end: an empty page, not an error
+
+
+# --- the details ----------------------------------------------------------------------------
+
+
+def test_details_show_everything_in_both_zones(client, olga, mailed_app):
+    start = monday_at(10)
+    made = book_api(client, start, note="<b>bring</b> slides")["booking"]
+    response = client.get(f"/me/bookings/{booking_id(mailed_app, made['uid'])}")
+    assert response.status_code == 200
+    assert "<b>bring</b>" not in response.text  # user text is escaped
+    page = parse(response)
+    facts = {
+        dt.get_text(strip=True): dt.find_next_sibling("dd").get_text(" ", strip=True)
+        for dt in page.select("#booking-details dt")
+    }
+    there = start.astimezone(NEW_YORK)
+    assert facts["Status"] == "Confirmed"
+    assert facts["When"] == f"{long_date(start)}, 10:00–10:30 (Europe/Stockholm)"
+    assert facts["Attendee's time"] == (
+        f"{long_date(there)}, {there:%H:%M}–{there + timedelta(minutes=30):%H:%M}"
+        " (America/New York)"
+    )
+    assert facts["Attendee"] == "Anna Attendee"
+    assert facts["Email"] == "anna@example.org"
+    assert facts["Attendee's time zone"] == "America/New York"
+    assert facts["Note"] == "<b>bring</b> slides"
+    assert facts["Meeting type"] == "30 minute meeting · 30 minutes"
+    assert facts["Booked at"]
+    assert "Cancel reason" not in facts
+    assert page.find("label", string="Reason") is not None
+    assert page.find("button", string="Cancel booking") is not None
+    assert_every_field_labelled(page)
+
+
+def test_details_show_the_online_meeting_link(client, olga, mailed_app, make_token):
+    headers = make_token(olga["id"])
+    created = client.post(
+        "/api/v1/me/meeting-types",
+        json={"title": "Video", "slug": "video", "duration_minutes": 30, "location_kind": "online"},
+        headers=headers,
+    )
+    assert created.status_code == 201
+    response = client.post(
+        "/api/v1/pages/olga/types/video/bookings",
+        json={"start": monday_at(10).isoformat(), "name": "A", "email": "a@example.org"},
+    )
+    uid = response.json["booking"]["uid"]
+    page = parse(client.get(f"/me/bookings/{booking_id(mailed_app, uid)}"))
+    link = page.select_one("#booking-details a[href^='https://meet.jit.si/']")
+    assert link is not None and link.get_text() == link["href"]
+
+
+def test_another_organizers_booking_is_404(client, olga, make_organizer, login, mailed_app):
+    made = book_api(client, monday_at(10))["booking"]
+    mine = booking_id(mailed_app, made["uid"])
+    client.post("/logout")
+    login(make_organizer("pat"))
+    assert client.get(f"/me/bookings/{mine}").status_code == 404
+    assert client.post(f"/me/bookings/{mine}/cancel", data={"reason": "Mine"}).status_code == 404
+    assert client.get("/me/bookings/999999").status_code == 404
+    assert rows(client) == []
+    with mailed_app.app_context():
+        from bwm.extensions import db
+        from bwm.models import Booking
+
+        assert db.session.get(Booking, mine).status == "confirmed"
+
+
+# --- cancelling -----------------------------------------------------------------------------
+
+
+def test_cancel_tells_the_attendee_and_frees_the_slot(client, olga, mailed_app, smtp_sink):
+    start = monday_at(10)
+    made = book_api(client, start)["booking"]
+    ident = booking_id(mailed_app, made["uid"])
+    assert smtp_sink.wait_for(2)
+    day = start.date().isoformat()
+    slots_url = f"/api/v1/pages/olga/types/30-minute-meeting/slots?start={day}&end={day}"
+    assert start.isoformat() not in client.get(slots_url).json["slots"]
+
+    data = cancel_form(client, ident)
+    data["reason"] = "I am ill, sorry"
+    response = client.post(f"/me/bookings/{ident}/cancel", data=data)
+    assert response.status_code == 303
+    assert response.headers["Location"] == f"/me/bookings/{ident}"
+
+    page = parse(client.get(response.headers["Location"]))
+    assert "The booking is cancelled" in page.select_one(".flashes").get_text()
+    facts = {
+        dt.get_text(strip=True): dt.find_next_sibling("dd").get_text(" ", strip=True)
+        for dt in page.select("#booking-details dt")
+    }
+    assert facts["Status"] == "Cancelled"
+    assert facts["Cancel reason"] == "I am ill, sorry"
+    assert "Cancelled at" in facts
+    assert page.find("textarea") is None
+
+    assert smtp_sink.wait_for(4)
+    told = [m for m in smtp_sink.messages[2:] if m["To"] == "anna@example.org"]
+    assert len(told) == 1
+    assert "I am ill, sorry" in told[0].get_body(("plain",)).get_content()
+    cal = invitation(told[0])
+    assert cal["METHOD"] == "CANCEL"
+    event = next(c for c in cal.walk() if c.name == "VEVENT")
+    assert str(event["UID"]) == made["uid"]
+    assert event["SEQUENCE"] == 1
+    assert {m["To"] for m in smtp_sink.messages[2:]} == {"anna@example.org", "olga@example.com"}
+
+    assert row_ids(client, "upcoming") == []
+    assert row_ids(client, "cancelled") == [ident]
+    assert start.isoformat() in client.get(slots_url).json["slots"]  # free again
+    shown = client.get("/api/v1/bookings/" + _manage_token(mailed_app, ident)).json["booking"]
+    assert shown["status"] == "cancelled"
+
+
+def _manage_token(app, ident: int) -> str:
+    from bwm.extensions import db
+    from bwm.models import Booking
+    from bwm.services.bookings import manage_token
+
+    with app.app_context():
+        return manage_token(db.session.get(Booking, ident))
+
+
+def test_cancelled_list_is_latest_first(client, olga, mailed_app):
+    ids = []
+    for hour in (10, 11, 12):
+        made = book_api(client, monday_at(hour))["booking"]
+        ids.append(booking_id(mailed_app, made["uid"]))
+    for ident in (ids[1], ids[0], ids[2]):
+        assert client.post(f"/me/bookings/{ident}/cancel", data={"reason": ""}).status_code == 303
+    assert row_ids(client, "cancelled") == [ids[2], ids[1], ids[0]]
+    page = parse(client.get(f"/me/bookings/{ids[0]}"))
+    assert page.find("a", string="Back to bookings")["href"] == "/me/bookings?show=cancelled"
+
+
+def test_cancelling_twice_is_410(client, olga, mailed_app, smtp_sink):
+    made = book_api(client, monday_at(10))["booking"]
+    ident = booking_id(mailed_app, made["uid"])
+    assert client.post(f"/me/bookings/{ident}/cancel", data={"reason": "Once"}).status_code == 303
+    assert smtp_sink.wait_for(4)
+    again = client.post(f"/me/bookings/{ident}/cancel", data={"reason": "Twice"})
+    assert again.status_code == 410
+    page = parse(again)
+    assert "already cancelled" in page.find(attrs={"role": "alert"}).get_text()
+    assert page.find("form", action=f"/me/bookings/{ident}/cancel") is None
+    facts = page.select_one("#booking-details").get_text(" ", strip=True)
+    assert "Once" in facts and "Twice" not in facts
+    assert not smtp_sink.wait_for(5, timeout=0.5)  # nobody is told twice
+
+
+def test_a_reason_too_long_is_422(client, olga, mailed_app, smtp_sink):
+    made = book_api(client, monday_at(10))["booking"]
+    ident = booking_id(mailed_app, made["uid"])
+    response = client.post(f"/me/bookings/{ident}/cancel", data={"reason": "x" * 2001})
+    assert response.status_code == 422
+    page = parse(response)
+    assert page.select_one(".field.has-error .error") is not None
+    assert row_ids(client, "upcoming") == [ident]
+
+
+def test_cancel_needs_the_csrf_token(make_app, smtp_sink, make_organizer):
+    app = make_app(WTF_CSRF_ENABLED=True, MAIL_SERVER=smtp_sink.host, MAIL_PORT=smtp_sink.port)
+    client = app.test_client()
+    user = make_organizer("olga")
+    login_page = parse(client.get("/login"))
+    token = login_page.find("input", attrs={"name": "csrf_token"})["value"]
+    signed_in = client.post(
+        "/login", data={"email": user["email"], "password": user["password"], "csrf_token": token}
+    )
+    assert signed_in.status_code == 303
+    made = book_api(client, monday_at(10))["booking"]
+    ident = booking_id(app, made["uid"])
+    assert client.post(f"/me/bookings/{ident}/cancel", data={"reason": "x"}).status_code == 400
+    data = cancel_form(client, ident)
+    assert data.get("csrf_token")
+    assert client.post(f"/me/bookings/{ident}/cancel", data=data).status_code == 303
+
+
+# --- the dashboard --------------------------------------------------------------------------
+
+
+def test_dashboard_shows_the_next_five_bookings(client, olga, mailed_app):
+    for hour in range(9, 16):
+        book_api(client, monday_at(hour), name=f"Person {hour}")
+    page = parse(client.get("/me/"))
+    section = page.select_one("#next-bookings")
+    items = section.select("li")
+    assert [li.get_text(" ", strip=True).rsplit(" · ", 1)[1] for li in items] == [
+        f"Person {hour}" for hour in range(9, 14)
+    ]
+    assert items[0].find("a")["href"].startswith("/me/bookings/")
+    assert section.find("a", href="/me/bookings") is not None
