@@ -1,0 +1,134 @@
+"""The whole path in a real browser: organizer sets up, an attendee elsewhere books."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.helpers import next_weekday
+
+
+@pytest.fixture
+def organizer(live):
+    from bwm.extensions import db
+    from bwm.services.organizers import create_organizer
+
+    with live["app"].app_context():
+        create_organizer(
+            "bo@example.com", "Bo Browser", "long-password", slug="bo", timezone="Europe/Stockholm"
+        )
+        db.session.commit()
+    return {"email": "bo@example.com", "password": "long-password"}
+
+
+def _login(page, base, who):
+    page.goto(f"{base}/login")
+    page.get_by_label("Email").fill(who["email"])
+    page.get_by_label("Password").fill(who["password"])
+    page.get_by_role("button", name="Log in").click()
+    expect(page).to_have_url(re.compile(r"/me/$"))
+
+
+def test_organizer_sets_hours_and_an_attendee_in_new_york_books(
+    live, organizer, browser, shots, js_errors
+):
+    base = live["base"]
+    org = js_errors(browser.new_context(timezone_id="Europe/Stockholm").new_page())
+    _login(org, base, organizer)
+    shots(org, "dashboard")
+    org.goto(f"{base}/me/page")
+    # Monday: 10:00-12:00 and, added without a reload, 13:00-15:00.
+    monday = org.get_by_role("group", name="Monday")
+    monday.locator("input[type=time]").nth(0).fill("10:00")
+    monday.locator("input[type=time]").nth(1).fill("12:00")
+    monday.get_by_role("button", name=re.compile("Add window")).click()
+    expect(monday.locator("input[type=time]")).to_have_count(4)
+    monday.locator("input[type=time]").nth(2).fill("13:00")
+    monday.locator("input[type=time]").nth(3).fill("15:00")
+    shots(org, "hours")
+    org.get_by_role("button", name="Save").first.click()
+    expect(org.get_by_text("saved")).to_be_visible()
+
+    attendee = js_errors(browser.new_context(timezone_id="America/New_York").new_page())
+    day = next_weekday(0)
+    attendee.goto(f"{base}/b/bo")
+    shots(attendee, "page")
+    attendee.get_by_role("link", name="30 minute meeting").click()
+    # The browser's zone is detected and the picker follows it.
+    expect(attendee.locator("#tz")).to_have_value("America/New_York")
+    expect(attendee.locator(".times, #times-heading").first).to_be_visible()
+    month = day.strftime("%B %Y")
+    while attendee.locator("#month-heading").inner_text() != month:
+        attendee.get_by_role("link", name=re.compile("Next month")).click()
+    attendee.get_by_role(
+        "link",
+        name=re.compile(
+            rf"{day.strftime('%A')}, {day.strftime('%B')} "
+            rf"{day.day},"
+        ),
+    ).click()
+    times = attendee.locator(".times a")
+    expect(times.first).to_be_visible()
+    labels = [t.strip() for t in times.all_inner_texts()]
+    # 10:00-12:00 and 13:00-15:00 in Stockholm are 04:00-06:00 and 07:00-09:00 in New York
+    # (or an hour later while the two zones' summer times differ).
+    assert len(labels) == 8
+    assert labels[0] in ("04:00", "05:00")
+    shots(attendee, "times")
+    times.first.click()
+    attendee.get_by_label("Name").fill("Nina New York")
+    attendee.get_by_label("Email").fill("nina@example.org")
+    attendee.get_by_label("Note").fill("Looking forward")
+    shots(attendee, "form")
+    attendee.get_by_role("button", name="Book").click()
+    expect(attendee.get_by_role("heading", name=re.compile("confirmed"))).to_be_visible()
+    expect(attendee.get_by_text("America/New York").first).to_be_visible()
+    shots(attendee, "confirmed")
+    assert live["sink"].wait_for(2)
+
+    # Reschedule and cancel from the manage link.
+    attendee.get_by_role("link", name="Reschedule").click()
+    attendee.get_by_role(
+        "link",
+        name=re.compile(
+            rf"{day.strftime('%A')}, {day.strftime('%B')} "
+            rf"{day.day},"
+        ),
+    ).click()
+    attendee.locator(".times a").last.click()
+    attendee.get_by_role("button", name="Move booking").click()
+    expect(attendee.get_by_role("heading", name=re.compile("confirmed"))).to_be_visible()
+    shots(attendee, "rescheduled")
+    attendee.get_by_label("Reason (optional)").fill("Something came up")
+    attendee.get_by_role("button", name="Cancel booking").click()
+    expect(attendee.get_by_role("heading", name=re.compile("cancelled"))).to_be_visible()
+    shots(attendee, "cancelled")
+    assert live["sink"].wait_for(6)
+    assert js_errors.errors == []
+
+
+def test_booking_works_with_javascript_disabled(live, organizer, browser, shots):
+    context = browser.new_context(java_script_enabled=False, timezone_id="Asia/Kolkata")
+    page = context.new_page()
+    day = next_weekday(1)
+    page.goto(
+        f"{live['base']}/b/bo/30-minute-meeting?tz=Asia/Kolkata"
+        f"&month={day:%Y-%m}&date={day.isoformat()}"
+    )
+    times = page.locator(".times a")
+    expect(times.first).to_be_visible()
+    # 09:00 in Stockholm is 13:30 or 12:30 in Kolkata.
+    assert times.first.inner_text().strip() in ("12:30", "13:30")
+    times.first.click()
+    page.get_by_label("Name").fill("Kiran")
+    page.get_by_label("Email").fill("kiran@example.org")
+    page.get_by_role("button", name="Book").click()
+    expect(page.get_by_role("heading", name=re.compile("confirmed"))).to_be_visible()
+    shots(page, "confirmed-without-js")
+    # Changing the zone works as a plain form too.
+    page.goto(f"{live['base']}/b/bo/30-minute-meeting")
+    page.locator("#tz").select_option("America/New_York")
+    page.get_by_role("button", name="Show times").click()
+    expect(page).to_have_url(re.compile(r"tz=America%2FNew_York|tz=America/New_York"))
