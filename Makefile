@@ -26,6 +26,7 @@ test: install
 
 bench: install
 	$(PY) bench/bench_availability.py
+	$(PY) bench/bench_http.py
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -77,22 +77,38 @@ def prepare(instance: str) -> dict:
     Flask.__init__ = original
     with app.app_context():
         upgrade(directory=os.path.join(ROOT, "migrations"))
-        user = create_organizer("bench@example.com", "Bench", "long-password", slug="bench",
-                                timezone="Europe/Stockholm")
-        meeting_types.create(user.page, {"title": "Month", "slug": "month",
-                                         "duration_minutes": 30, "max_days_ahead": 400})
-        every_day = {d: [["00:00", "24:00"]] for d in ("mon", "tue", "wed", "thu", "fri", "sat",
-                                                       "sun")}
-        meeting_types.create(user.page, {"title": "Quick", "slug": "quick",
-                                         "duration_minutes": 5, "max_days_ahead": 400,
-                                         "hours": every_day})
+        user = create_organizer(
+            "bench@example.com", "Bench", "long-password", slug="bench", timezone="Europe/Stockholm"
+        )
+        meeting_types.create(
+            user.page,
+            {"title": "Month", "slug": "month", "duration_minutes": 30, "max_days_ahead": 400},
+        )
+        every_day = {
+            d: [["00:00", "24:00"]] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+        }
+        meeting_types.create(
+            user.page,
+            {
+                "title": "Quick",
+                "slug": "quick",
+                "duration_minutes": 5,
+                "max_days_ahead": 400,
+                "hours": every_day,
+            },
+        )
         rng = random.Random(42)
         month = datetime(2027, 3, 1, tzinfo=UTC)
         for _ in range(1000):
             start = month + timedelta(minutes=rng.randrange(0, 31 * 24 * 60))
-            db.session.add(BusyBlock(user_id=user.id, start=start,
-                                     end=start + timedelta(minutes=rng.choice((15, 30, 60))),
-                                     title="busy"))
+            db.session.add(
+                BusyBlock(
+                    user_id=user.id,
+                    start=start,
+                    end=start + timedelta(minutes=rng.choice((15, 30, 60))),
+                    title="busy",
+                )
+            )
         db.session.commit()
     # Bookings start tomorrow (UTC), on the 5-minute grid.
     base = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
@@ -112,9 +128,14 @@ def wrk(url: str, threads: int = 2, script: str | None = None) -> dict:
     non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
     errors = re.search(r"Socket errors:.*", out)
     requests = int(re.search(r"(\d+) requests in", out).group(1))
-    return {"rps": rps, "p50": lat["50"], "p99": lat["99"], "non2xx": int(non2xx.group(1))
-            if non2xx else 0, "socket_errors": errors.group(0) if errors else "", "requests":
-            requests}
+    return {
+        "rps": rps,
+        "p50": lat["50"],
+        "p99": lat["99"],
+        "non2xx": int(non2xx.group(1)) if non2xx else 0,
+        "socket_errors": errors.group(0) if errors else "",
+        "requests": requests,
+    }
 
 
 def main() -> int:
@@ -124,13 +145,27 @@ def main() -> int:
     instance = tempfile.mkdtemp(prefix="bwm-bench-")
     facts = prepare(instance)
     port = free_port()
-    env = {**os.environ, "BWM_SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance}/bench.sqlite",
-           "BWM_RATELIMIT_ENABLED": "false", "BWM_SECRET_KEY": "bench",
-           "BWM_MAIL_DIR": os.path.join(instance, "mail")}
+    env = {
+        **os.environ,
+        "BWM_SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance}/bench.sqlite",
+        "BWM_RATELIMIT_ENABLED": "false",
+        "BWM_SECRET_KEY": "bench",
+        "BWM_MAIL_DIR": os.path.join(instance, "mail"),
+    }
     gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
     server = subprocess.Popen(
-        [gunicorn, "--workers", str(WORKERS), "--bind", f"127.0.0.1:{port}", "--log-level",
-         "warning", "wsgi:app"], cwd=ROOT, env=env,
+        [
+            gunicorn,
+            "--workers",
+            str(WORKERS),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "wsgi:app",
+        ],
+        cwd=ROOT,
+        env=env,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -143,13 +178,21 @@ def main() -> int:
         results = {
             "trivial": wrk(base + "/healthz"),
             "page": wrk(base + "/b/bench"),
-            "slots": wrk(base + "/api/v1/pages/bench/types/month/slots"
-                         "?start=2027-03-01&end=2027-03-31&tz=Europe/Stockholm"),
+            "slots": wrk(
+                base + "/api/v1/pages/bench/types/month/slots"
+                "?start=2027-03-01&end=2027-03-31&tz=Europe/Stockholm"
+            ),
         }
         script = os.path.join(instance, "book.lua")
         with open(script, "w") as f:
-            f.write(BOOK_LUA % {"threads": 2, "base": facts["book_base"],
-                                "path": "/api/v1/pages/bench/types/quick/bookings"})
+            f.write(
+                BOOK_LUA
+                % {
+                    "threads": 2,
+                    "base": facts["book_base"],
+                    "path": "/api/v1/pages/bench/types/quick/bookings",
+                }
+            )
         results["book"] = wrk(base, script=script)
     finally:
         server.send_signal(signal.SIGTERM)
@@ -158,16 +201,20 @@ def main() -> int:
     ceiling = results["trivial"]["rps"]
     print(f"gunicorn {WORKERS} workers, wrk 2 threads, {CLIENTS} connections, {DURATION} each")
     for name, r in results.items():
-        print(f"{name:8s} {r['rps']:8.0f} req/s  p50 {r['p50']:6.2f} ms  p99 {r['p99']:6.2f} ms"
-              f"  ({r['rps'] / ceiling:.2f} of the ceiling)  non-2xx {r['non2xx']}")
+        print(
+            f"{name:8s} {r['rps']:8.0f} req/s  p50 {r['p50']:6.2f} ms  p99 {r['p99']:6.2f} ms"
+            f"  ({r['rps'] / ceiling:.2f} of the ceiling)  non-2xx {r['non2xx']}"
+        )
     for name, target in TARGETS.items():
         passed = results[name]["rps"] >= target
         ok &= passed
         print(f"{'PASS' if passed else 'FAIL'}: {name} {results[name]['rps']:.0f}/s >= {target}/s")
     passed = results["slots"]["p99"] < SLOTS_P99_MS
     ok &= passed
-    print(f"{'PASS' if passed else 'FAIL'}: slots p99 {results['slots']['p99']:.1f} ms"
-          f" < {SLOTS_P99_MS} ms")
+    print(
+        f"{'PASS' if passed else 'FAIL'}: slots p99 {results['slots']['p99']:.1f} ms"
+        f" < {SLOTS_P99_MS} ms"
+    )
     ok &= check_bookings(instance, results["book"])
     shutil.rmtree(instance, ignore_errors=True)
     return 0 if ok else 1
@@ -184,8 +231,10 @@ def check_bookings(instance: str, result: dict) -> bool:
     conn.close()
     overlaps = sum(1 for (s1, e1), (s2, _) in zip(rows, rows[1:], strict=False) if s2 < e1)
     no_errors = result["non2xx"] == 0 and not result["socket_errors"]
-    print(f"{'PASS' if no_errors else 'FAIL'}: bookings: {len(rows)} stored,"
-          f" {result['non2xx']} non-2xx answers {result['socket_errors']}")
+    print(
+        f"{'PASS' if no_errors else 'FAIL'}: bookings: {len(rows)} stored,"
+        f" {result['non2xx']} non-2xx answers {result['socket_errors']}"
+    )
     print(f"{'PASS' if overlaps == 0 else 'FAIL'}: {overlaps} overlapping bookings")
     print(json.dumps({k: round(v, 2) if isinstance(v, float) else v for k, v in result.items()}))
     return no_errors and overlaps == 0
