@@ -87,13 +87,24 @@ def test_slots_in_the_attendees_zone_grouped_by_their_dates(client, organizer):
         ({"start": "2027-12-10", "end": "2027-12-01"}, "end"),
         ({"start": "2027-01-01", "end": "2027-12-31"}, "end"),
         ({"start": "2027-12-01", "end": "2027-12-02", "tz": "Mars/Olympus"}, "tz"),
-        ({"end": "2027-12-02"}, "start"),
+        ({"end": "2099-12-02"}, "end"),
     ],
 )
 def test_bad_slot_queries_are_422_naming_the_field(client, organizer, query, field):
     response = client.get("/api/v1/pages/ann/types/30-minute-meeting/slots", query_string=query)
     assert response.status_code == 422
     assert field in response.json["errors"]
+
+
+def test_slots_default_to_the_next_30_days(client, organizer):
+    response = client.get("/api/v1/pages/ann/types/30-minute-meeting/slots")
+    assert response.status_code == 200
+    starts = [datetime.fromisoformat(s) for s in response.json["slots"]]
+    today = datetime.now(ZoneInfo("Europe/Stockholm")).date()
+    assert starts
+    assert min(s.date() for s in starts) >= today
+    assert max(s.date() for s in starts) <= today + timedelta(days=30)
+    assert max(s.date() for s in starts) >= today + timedelta(days=25)
 
 
 def test_private_type_has_no_public_slots(client, organizer):

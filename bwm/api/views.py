@@ -86,7 +86,10 @@ def slots_list(slug: str, type_slug: str):
 
 def slots_payload(mt: MeetingType) -> dict:
     first, last, tz = slots.parse_range(
-        request.args, mt.page.timezone, max_days=current_app.config["MAX_SLOT_RANGE_DAYS"]
+        request.args,
+        mt.page.timezone,
+        max_days=current_app.config["MAX_SLOT_RANGE_DAYS"],
+        now=now(),
     )
     start, end = slots.day_bounds(first, last, tz)
     found = slots.slots_between(mt, start, end, now=now())

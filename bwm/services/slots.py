@@ -115,9 +115,12 @@ def slots_between(
 
 
 def parse_range(
-    args: dict, default_tz: str, *, max_days: int, today: date | None = None
+    args: dict, default_tz: str, *, max_days: int, now: datetime
 ) -> tuple[date, date, ZoneInfo]:
-    """Check start, end (dates in tz, inclusive) and tz from a query string."""
+    """Check start, end (dates in tz, inclusive) and tz from a query string.
+
+    Left out, start is today in tz and end is 30 days after start.
+    """
     errors: dict[str, str] = {}
     tz_name = args.get("tz") or default_tz
     tz = get_zone(tz_name)
@@ -127,10 +130,10 @@ def parse_range(
     for field in ("start", "end"):
         value = args.get(field)
         if not value:
-            if today is not None:
-                parsed[field] = today if field == "start" else today + timedelta(days=30)
-                continue
-            errors[field] = "is required (YYYY-MM-DD)"
+            if field == "start":
+                parsed["start"] = now.astimezone(tz or ZoneInfo(default_tz)).date()
+            elif "start" in parsed:
+                parsed["end"] = parsed["start"] + timedelta(days=30)
             continue
         try:
             parsed[field] = date.fromisoformat(value)
