@@ -182,9 +182,35 @@ class Booking(db.Model):
     sequence: Mapped[int] = mapped_column(Integer, default=0)
     online_meeting_url: Mapped[str | None] = mapped_column(String(500), nullable=True)
     manage_token_id: Mapped[str] = mapped_column(String(64), unique=True)
+    # The private link it was booked through. No foreign key: adding one to this existing table
+    # needs a table rebuild on SQLite, whose DROP would cascade-delete reminders_sent rows.
+    # Links are only deleted with their meeting type, which can't be deleted while it has bookings.
+    private_link_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
     cancel_reason: Mapped[str] = mapped_column(Text, default="")
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+
+    meeting_type: Mapped[MeetingType] = relationship()
+
+
+class PrivateLink(db.Model):
+    """A signed link to one meeting type; single-use ones are consumed by their first booking."""
+
+    __tablename__ = "private_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_type_id: Mapped[int] = mapped_column(
+        ForeignKey("meeting_types.id", ondelete="CASCADE"), index=True
+    )
+    token_id: Mapped[str] = mapped_column(String(64), unique=True)
+    single_use: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    used_booking_id: Mapped[int | None] = mapped_column(
+        ForeignKey("bookings.id", ondelete="SET NULL"), nullable=True
+    )
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     meeting_type: Mapped[MeetingType] = relationship()
 
@@ -234,3 +260,4 @@ class ReminderSent(db.Model):
     booking_id: Mapped[int] = mapped_column(ForeignKey("bookings.id", ondelete="CASCADE"))
     minutes_before: Mapped[int] = mapped_column(Integer)
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from ..domain.errors import BookingClosed, ValidationFailed
 from ..domain.zones import get_zone
 from ..extensions import csrf, db, limiter
-from ..models import Booking, BusyBlock, MeetingType
+from ..models import Booking, BusyBlock, MeetingType, PrivateLink
 from ..services import bookings, busy, meeting_types, pages, slots
 from ..services.validate import aware_datetime
 from ..web import now
@@ -107,9 +107,11 @@ def booking_create(slug: str, type_slug: str):
     return create_booking(mt)
 
 
-def create_booking(mt: MeetingType):
+def create_booking(mt: MeetingType, link: PrivateLink | None = None):
     """Book, commit, send the emails, and answer 201 with the booking and its manage URL."""
-    booking = bookings.book(mt, json_body(), now=now(), language=str(get_locale() or "en"))
+    booking = bookings.book(
+        mt, json_body(), now=now(), language=str(get_locale() or "en"), link=link
+    )
     db.session.commit()
     bookings.deliver_now(now())
     return (

@@ -17,8 +17,8 @@ from ..domain.errors import BookingClosed, SlotTaken, ValidationFailed
 from ..domain.invitations import BookingFacts, build_invitation
 from ..domain.tokens import TokenError, TokenSigner
 from ..extensions import db
-from ..models import Booking, MeetingType
-from . import validate
+from ..models import Booking, MeetingType, PrivateLink
+from . import links, validate
 from .locks import lock_organizer
 from .organizers import normalize_email
 from .slots import is_free
@@ -99,14 +99,27 @@ def online_meeting_url() -> str:
 # --- changes ----------------------------------------------------------------------------------
 
 
-def book(mt: MeetingType, data: dict, *, now: datetime, language: str = "en") -> Booking:
-    """Book a slot of the type, re-checked under the organizer's lock; SlotTaken if not free."""
+def book(
+    mt: MeetingType,
+    data: dict,
+    *,
+    now: datetime,
+    language: str = "en",
+    link: PrivateLink | None = None,
+) -> Booking:
+    """Book a slot of the type, re-checked under the organizer's lock; SlotTaken if not free.
+
+    Through a private link, the link is checked (and a single-use one consumed) under the same
+    lock and in the same transaction: TokenError (410) when it no longer works.
+    """
     cleaned = clean_booking(data)
     start = cleaned["start"].astimezone(ZoneInfo("UTC"))
     user_id = mt.page.user_id
     lock_organizer(user_id)
     if not is_free(mt, start, now=now):
         raise SlotTaken()
+    if link is not None:
+        links.consume(link, now=now)
     booking = Booking(
         user_id=user_id,
         meeting_type_id=mt.id,
@@ -122,11 +135,14 @@ def book(mt: MeetingType, data: dict, *, now: datetime, language: str = "en") ->
         sequence=0,
         online_meeting_url=online_meeting_url() if mt.online_meeting else None,
         manage_token_id=secrets.token_urlsafe(18),
+        private_link_id=link.id if link is not None else None,
         created_at=now,
     )
     booking.meeting_type = mt
     db.session.add(booking)
     db.session.flush()
+    if link is not None:
+        links.record_booking(link, booking.id)
     notify(booking, "booked", now=now)
     return booking
 

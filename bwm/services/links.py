@@ -1,0 +1,184 @@
+"""Private links: make, list, revoke, open from a token, and consume with a booking."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy import select, update
+
+from ..domain import links as rules
+from ..domain.errors import ValidationFailed
+from ..domain.tokens import TokenError, TokenSigner
+from ..extensions import db
+from ..models import BookingPage, MeetingType, PrivateLink
+from . import pages, validate
+
+LINK_SALT = "bwm.private-link"
+
+
+class LinkUnavailable(Exception):
+    """The link is fine but its page is offline (unpublished): a 404 like the page's."""
+
+
+def _signer() -> TokenSigner:
+    return TokenSigner(current_app.config["SECRET_KEY"], LINK_SALT)
+
+
+def token_of(link: PrivateLink) -> str:
+    return _signer().sign(link.token_id)
+
+
+def url_of(link: PrivateLink) -> str:
+    from .bookings import external_url  # bookings imports this module to consume links
+
+    return external_url("attendee.link", token=token_of(link))
+
+
+def state_of(link: PrivateLink, now: datetime) -> str:
+    return rules.link_state(
+        expires_at=link.expires_at, used_at=link.used_at, revoked_at=link.revoked_at, now=now
+    )
+
+
+def max_days() -> int:
+    return int(current_app.config["PRIVATE_LINK_DAYS"])
+
+
+# --- the organizer's side ---------------------------------------------------------------------
+
+
+def clean_new_link(data: object, *, now: datetime) -> dict:
+    """Check {"single_use"?, "expires_at"?} from the API and return the link's settings."""
+    if not isinstance(data, dict):
+        raise ValidationFailed({"body": "give a JSON object"})
+    errors: dict[str, str] = {}
+    cleaned: dict = {}
+    try:
+        cleaned["single_use"] = validate.boolean(data, "single_use")
+    except ValidationFailed as exc:
+        errors.update(exc.errors)
+    try:
+        requested = validate.aware_datetime(data, "expires_at") if data.get("expires_at") else None
+        cleaned["expires_at"] = rules.choose_expiry(requested, now=now, days=max_days())
+    except ValidationFailed as exc:
+        errors.update(exc.errors)
+    if errors:
+        raise ValidationFailed(errors)
+    return cleaned
+
+
+def create_link(
+    mt: MeetingType, *, single_use: bool, expires_at: datetime, now: datetime
+) -> PrivateLink:
+    """Record a new link to the meeting type (expiry already checked by the domain)."""
+    link = PrivateLink(
+        meeting_type_id=mt.id,
+        token_id=secrets.token_urlsafe(18),
+        single_use=single_use,
+        created_at=now,
+        expires_at=expires_at,
+    )
+    link.meeting_type = mt
+    db.session.add(link)
+    db.session.flush()
+    return link
+
+
+def links_of(mt: MeetingType) -> list[PrivateLink]:
+    """Return the type's links, newest first."""
+    query = (
+        select(PrivateLink)
+        .where(PrivateLink.meeting_type_id == mt.id)
+        .order_by(PrivateLink.created_at.desc(), PrivateLink.id.desc())
+    )
+    return list(db.session.scalars(query))
+
+
+def own_link(link_id: int, user_id: int) -> PrivateLink | None:
+    """Return the link when it belongs to one of the user's meeting types, else None."""
+    return db.session.scalar(
+        select(PrivateLink)
+        .join(MeetingType, PrivateLink.meeting_type_id == MeetingType.id)
+        .join(BookingPage, MeetingType.page_id == BookingPage.id)
+        .where(PrivateLink.id == link_id, BookingPage.user_id == user_id)
+    )
+
+
+def revoke(link: PrivateLink, *, now: datetime) -> PrivateLink:
+    """Withdraw a link; revoking it again changes nothing."""
+    if link.revoked_at is None:
+        link.revoked_at = now
+        db.session.flush()
+    return link
+
+
+def link_to_dict(link: PrivateLink, *, now: datetime) -> dict:
+    return {
+        "id": link.id,
+        "meeting_type_id": link.meeting_type_id,
+        "url": url_of(link),
+        "token": token_of(link),
+        "single_use": link.single_use,
+        "state": state_of(link, now),
+        "created_at": link.created_at.isoformat(),
+        "expires_at": link.expires_at.isoformat(),
+        "used_at": link.used_at.isoformat() if link.used_at else None,
+        "revoked_at": link.revoked_at.isoformat() if link.revoked_at else None,
+    }
+
+
+# --- the attendee's side ----------------------------------------------------------------------
+
+
+def open_link(token: str, *, now: datetime) -> PrivateLink:
+    """Return the link of a token when someone may book through it.
+
+    TokenError.invalid() for a tampered or unknown token (404); LinkUnavailable when its page
+    is offline (404); TokenError expired/used/revoked when it no longer works (410).
+    """
+    token_id = _signer().unsign(token)
+    if not isinstance(token_id, str):
+        raise TokenError.invalid()
+    link = db.session.scalar(select(PrivateLink).where(PrivateLink.token_id == token_id))
+    if link is None:
+        raise TokenError.invalid()
+    if pages.public_page(link.meeting_type.page.slug) is None:
+        raise LinkUnavailable()
+    rules.ensure_active(state_of(link, now))
+    return link
+
+
+def consume(link: PrivateLink, *, now: datetime) -> None:
+    """Check, inside the booking's transaction and lock, that the link still works.
+
+    A single-use link is marked used by a conditional UPDATE, so of two bookings racing for it
+    exactly one changes the row; the other gets TokenError.used() (410) and books nothing.
+    """
+    still_open = (
+        PrivateLink.id == link.id,
+        PrivateLink.revoked_at.is_(None),
+        PrivateLink.used_at.is_(None),
+        PrivateLink.expires_at > now,
+    )
+    if link.single_use:
+        changed = db.session.execute(
+            update(PrivateLink)
+            .where(*still_open)
+            .values(used_at=now)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+    else:
+        changed = len(db.session.scalars(select(PrivateLink.id).where(*still_open)).all())
+    db.session.refresh(link)
+    if changed != 1:
+        rules.ensure_active(state_of(link, now))
+        raise TokenError.used()  # changed by another transaction between the two reads
+
+
+def record_booking(link: PrivateLink, booking_id: int) -> None:
+    """Remember which booking used a single-use link."""
+    if link.single_use:
+        link.used_booking_id = booking_id
+        db.session.flush()
