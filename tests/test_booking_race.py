@@ -27,17 +27,22 @@ def racing_app(make_app):
 
     app = make_app(MAIL_DELIVER_AFTER_COMMIT=False)
     with app.app_context():
-        user = create_organizer("race@example.com", "Racer", "long-password", slug="race",
-                                timezone="Europe/Stockholm")
-        meeting_types.create(user.page, {"title": "Hour", "slug": "hour", "duration_minutes": 60,
-                                         "slot_step_minutes": 15})
+        user = create_organizer(
+            "race@example.com", "Racer", "long-password", slug="race", timezone="Europe/Stockholm"
+        )
+        meeting_types.create(
+            user.page,
+            {"title": "Hour", "slug": "hour", "duration_minutes": 60, "slot_step_minutes": 15},
+        )
         db.session.commit()
     return app
 
 
 def _post(url: str, body: dict, barrier: threading.Barrier, outcomes: list) -> None:
     request = urllib.request.Request(
-        url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"},
+        url,
+        data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json"},
         method="POST",
     )
     barrier.wait()
@@ -46,6 +51,7 @@ def _post(url: str, body: dict, barrier: threading.Barrier, outcomes: list) -> N
             outcomes.append(response.status)
     except urllib.error.HTTPError as exc:
         outcomes.append(exc.code)
+        exc.close()
 
 
 def _race(base: str, bodies: list[tuple[str, dict]]) -> Counter:
@@ -72,15 +78,18 @@ def _count_bookings(app) -> int:
 
 def _start(hour: int, minute: int = 0) -> str:
     day = next_weekday(1)
-    return datetime(day.year, day.month, day.day, hour, minute,
-                    tzinfo=ZoneInfo("Europe/Stockholm")).isoformat()
+    return datetime(
+        day.year, day.month, day.day, hour, minute, tzinfo=ZoneInfo("Europe/Stockholm")
+    ).isoformat()
 
 
 def test_many_attendees_racing_for_one_slot_get_one_booking(racing_app):
     with serve(racing_app) as base:
         bodies = [
-            ("/api/v1/pages/race/types/hour/bookings",
-             {"start": _start(10), "name": f"Racer {i}", "email": f"r{i}@example.org"})
+            (
+                "/api/v1/pages/race/types/hour/bookings",
+                {"start": _start(10), "name": f"Racer {i}", "email": f"r{i}@example.org"},
+            )
             for i in range(RACERS)
         ]
         outcomes = _race(base, bodies)
@@ -92,8 +101,10 @@ def test_racing_for_overlapping_slots_gives_one_booking(racing_app):
     starts = [_start(10, 0), _start(10, 15), _start(10, 30), _start(10, 45)]
     with serve(racing_app) as base:
         bodies = [
-            ("/api/v1/pages/race/types/hour/bookings",
-             {"start": starts[i % 4], "name": f"Racer {i}", "email": f"r{i}@example.org"})
+            (
+                "/api/v1/pages/race/types/hour/bookings",
+                {"start": starts[i % 4], "name": f"Racer {i}", "email": f"r{i}@example.org"},
+            )
             for i in range(RACERS)
         ]
         outcomes = _race(base, bodies)
@@ -105,8 +116,10 @@ def test_racing_for_separate_slots_books_them_all(racing_app):
     starts = [_start(9), _start(11), _start(13), _start(15)]
     with serve(racing_app) as base:
         bodies = [
-            ("/api/v1/pages/race/types/hour/bookings",
-             {"start": s, "name": "R", "email": "r@example.org"})
+            (
+                "/api/v1/pages/race/types/hour/bookings",
+                {"start": s, "name": "R", "email": "r@example.org"},
+            )
             for s in starts
         ]
         outcomes = _race(base, bodies)

@@ -61,6 +61,36 @@ BUSY = {
     },
 }
 
+LINK_BODY = {
+    "type": "object",
+    "properties": {
+        "single_use": {"type": "boolean"},
+        "expires_at": {"type": "string", "format": "date-time"},
+    },
+}
+LINK = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "integer"},
+        "url": {"type": "string"},
+        "token": {"type": "string"},
+        "single_use": {"type": "boolean"},
+        "expires_at": {"type": "string", "format": "date-time"},
+    },
+}
+LINK_LIST = {"type": "object", "properties": {"links": {"type": "array", "items": LINK}}}
+BOOKING_BODY = {
+    "type": "object",
+    "required": ["start", "name", "email"],
+    "properties": {
+        "start": {"type": "string", "format": "date-time"},
+        "name": {"type": "string"},
+        "email": {"type": "string", "format": "email"},
+        "note": {"type": "string"},
+        "timezone": {"type": "string"},
+    },
+}
+
 
 def _json(schema: dict, description: str = "OK") -> dict:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
@@ -187,6 +217,123 @@ def document() -> dict:
                 ),
                 "delete": _op(
                     "Delete a meeting type", {"204": {"description": "Deleted"}, "404": not_found}
+                ),
+            },
+            "/api/v1/me/meeting-types/{id}/links": {
+                "parameters": [_path_param("id", "integer")],
+                "get": _op("List a meeting type's private links", {"200": _json(LINK_LIST)}),
+                "post": _op(
+                    "Make a private link (multi-use or single-use)",
+                    {"201": _json(LINK), "404": not_found, "422": invalid},
+                    body=LINK_BODY,
+                ),
+            },
+            "/api/v1/me/links/{id}": {
+                "parameters": [_path_param("id", "integer")],
+                "delete": _op(
+                    "Revoke a private link", {"204": {"description": "Revoked"}, "404": not_found}
+                ),
+            },
+            "/api/v1/links/{token}/slots": {
+                "get": _op(
+                    "Free starts of a private link's meeting type",
+                    {
+                        "200": _json({"type": "object"}),
+                        "404": not_found,
+                        "410": {"description": "Expired, used or revoked"},
+                        "422": invalid,
+                    },
+                    auth=False,
+                    parameters=[
+                        _path_param("token"),
+                        _query("start", "YYYY-MM-DD in tz"),
+                        _query("end", "YYYY-MM-DD in tz, inclusive"),
+                        _query("tz", "IANA zone; default the page's"),
+                    ],
+                ),
+            },
+            "/api/v1/links/{token}/bookings": {
+                "post": _op(
+                    "Book through a private link",
+                    {
+                        "201": _json({"type": "object"}),
+                        "404": not_found,
+                        "409": {"description": "Not free"},
+                        "410": {"description": "Expired, used or revoked"},
+                        "422": invalid,
+                    },
+                    auth=False,
+                    body=BOOKING_BODY,
+                    parameters=[_path_param("token")],
+                ),
+            },
+            "/api/v1/pages/{page}/types/{type}/bookings": {
+                "post": _op(
+                    "Book a free start of a public meeting type",
+                    {
+                        "201": _json({"type": "object"}),
+                        "404": not_found,
+                        "409": {"description": "Not free"},
+                        "422": invalid,
+                    },
+                    auth=False,
+                    body=BOOKING_BODY,
+                    parameters=[_path_param("page"), _path_param("type")],
+                ),
+            },
+            "/api/v1/bookings/{token}": {
+                "parameters": [_path_param("token")],
+                "get": _op(
+                    "A booking by its manage token",
+                    {"200": _json({"type": "object"}), "404": not_found},
+                    auth=False,
+                ),
+                "patch": _op(
+                    "Reschedule",
+                    {
+                        "200": _json({"type": "object"}),
+                        "404": not_found,
+                        "409": {"description": "Not free"},
+                        "410": {"description": "Cancelled or past"},
+                        "422": invalid,
+                    },
+                    auth=False,
+                    body={
+                        "type": "object",
+                        "required": ["start"],
+                        "properties": {"start": {"type": "string"}},
+                    },
+                ),
+                "delete": _op(
+                    "Cancel",
+                    {
+                        "200": _json({"type": "object"}),
+                        "404": not_found,
+                        "410": {"description": "Cancelled or past"},
+                    },
+                    auth=False,
+                ),
+            },
+            "/api/v1/me/bookings": {
+                "get": _op(
+                    "The organizer's bookings",
+                    {"200": _json({"type": "object"}), "422": invalid},
+                    parameters=[
+                        _query("from", "YYYY-MM-DD"),
+                        _query("to", "YYYY-MM-DD"),
+                        _query("status", "confirmed or cancelled"),
+                    ],
+                ),
+            },
+            "/api/v1/me/bookings/{uid}/cancel": {
+                "post": _op(
+                    "Cancel a booking; the attendee is told",
+                    {
+                        "200": _json({"type": "object"}),
+                        "404": not_found,
+                        "410": {"description": "Closed"},
+                    },
+                    parameters=[_path_param("uid")],
                 ),
             },
             "/api/v1/me/busy": {
