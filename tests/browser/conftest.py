@@ -69,3 +69,11 @@ def js_errors():
 
     watch.errors = errors
     return watch
+
+
+@pytest.fixture
+def tab(browser):
+    """A fresh page in its own context (pytest-playwright's `page` pulls in base_url)."""
+    context = browser.new_context(timezone_id="Europe/Stockholm")
+    yield context.new_page()
+    context.close()
