@@ -123,3 +123,20 @@ def test_the_picker_works_by_keyboard_alone(site, tab):
     page.keyboard.press("Tab")
     focused = page.evaluate("document.activeElement.tagName")
     assert focused in ("INPUT", "TEXTAREA", "BUTTON", "A")
+
+
+def test_attendee_pages_fit_a_phone(site, browser):
+    context = browser.new_context(
+        viewport={"width": 375, "height": 740}, is_mobile=True, timezone_id="Europe/Stockholm"
+    )
+    page = context.new_page()
+    base = site["base"]
+    day = next_weekday(1)
+    widths = {}
+    for url in (f"{base}/b/ada", f"{base}/b/ada/intro?month={day:%Y-%m}&date={day}"):
+        page.goto(url)
+        widths[url] = page.evaluate("document.documentElement.scrollWidth")
+    page.locator(".times a").first.click()
+    widths["form"] = page.evaluate("document.documentElement.scrollWidth")
+    context.close()
+    assert {k: w for k, w in widths.items() if w > 375} == {}
