@@ -25,4 +25,8 @@ DEFAULTS: dict = {
     "BABEL_DEFAULT_TIMEZONE": "UTC",
     "LANGUAGES": ["en", "sv", "da", "nl"],
     "MAX_SLOT_RANGE_DAYS": 62,
+    "CALENDAR_SYNC_MINUTES": 10,  # how often the worker reads each connected calendar
+    "CALENDAR_DENY_PRIVATE_ADDRESSES": False,  # True: refuse loopback and private-network hosts
+    "CALENDAR_MAX_BYTES": 10 * 1024 * 1024,  # a bigger feed is an error on that calendar
+    "CALENDAR_TIMEOUT": 20,  # seconds for one calendar's fetch
 }

@@ -261,3 +261,5 @@ class ReminderSent(db.Model):
     minutes_before: Mapped[int] = mapped_column(Integer)
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
 
+
+from .calendars import models as calendar_models  # noqa: E402, F401

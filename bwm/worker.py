@@ -19,6 +19,7 @@ from flask.cli import with_appcontext
 from . import web
 from .extensions import db
 from .mail import deliver_all_due
+from .services.calendars import sync_due_calendars, write_back_due
 from .services.reminders import send_due_reminders
 
 
@@ -28,8 +29,14 @@ def deliver_pending_job(now: datetime) -> int:
 
 
 Job = Callable[[datetime], int]
-# Reminders first, so the emails they write go out in the same pass.
-JOBS: list[tuple[str, Job]] = [("reminders", send_due_reminders), ("mail", deliver_pending_job)]
+# Reminders first, so the emails they write go out in the same pass; calendars are read before
+# bookings are written to them.
+JOBS: list[tuple[str, Job]] = [
+    ("reminders", send_due_reminders),
+    ("calendar_sync", sync_due_calendars),
+    ("calendar_write_back", write_back_due),
+    ("mail", deliver_pending_job),
+]
 
 
 def run_once(now: datetime) -> dict[str, int]:

@@ -282,6 +282,9 @@ def notify(booking: Booking, kind: str, *, now: datetime, by: str = "attendee") 
         )
         if has_request_context():  # delivered right after this request's commit
             g.setdefault("outbox_ids", []).append(message.id)
+    from .calendars import queue_write_back  # not at the top: calendars imports this module
+
+    queue_write_back(booking, kind, now=now)  # CalDAV calendars that receive bookings
 
 
 def deliver_now(now: datetime) -> None:

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from ..calendars.models import CalendarBusy
 from ..domain.availability import Availability, Rules, compute_slots, is_slot_free
 from ..domain.errors import ValidationFailed
 from ..domain.zones import get_zone
@@ -68,7 +69,14 @@ def busy_intervals(
     )
     if exclude_booking is not None:
         query = query.where(Booking.id != exclude_booking)
+    # Connected calendars' busy time, as of their last good sync (never the network here).
+    synced = db.session.execute(
+        select(CalendarBusy.start, CalendarBusy.end).where(
+            CalendarBusy.user_id == user_id, CalendarBusy.start < hi, CalendarBusy.end > lo
+        )
+    ).all()
     busy = [(b.start, b.end) for b in blocks]
+    busy.extend((s, e) for s, e in synced)
     busy.extend(
         (s - timedelta(minutes=before), e + timedelta(minutes=after))
         for s, e, before, after in db.session.execute(query)

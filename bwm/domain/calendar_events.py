@@ -1,0 +1,263 @@
+"""iCalendar text -> busy intervals, and bookings -> iCalendar for calendars (pure).
+
+Both kinds of connected calendar (ICS feeds and CalDAV) end here, so one set of rules decides
+what blocks time. Recurring events are expanded with `recurring-ical-events` (RRULE, RDATE,
+EXDATE, overridden occurrences; `X-WR-TIMEZONE` through `x-wr-timezone`). Floating times are
+wall-clock times in the organizer's zone, all-day events are whole local days in it.
+
+What blocks, as Outlook and Cal.com have it: an event blocks unless it is cancelled
+(STATUS:CANCELLED), transparent (TRANSP:TRANSPARENT) or marked free or working elsewhere
+(X-MICROSOFT-CDO-BUSYSTATUS, or X-MICROSOFT-CDO-INTENDEDSTATUS when that is missing).
+Tentative, busy and out-of-office events block. VFREEBUSY periods block unless FBTYPE=FREE.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import recurring_ical_events
+from icalendar import Calendar, Component, Event
+
+from .invitations import BookingFacts
+
+Interval = tuple[datetime, datetime]
+
+FREE_STATUSES = frozenset({"FREE", "WORKINGELSEWHERE"})
+# Far more than any real calendar holds in a booking horizon; a feed past it is refused.
+MAX_OCCURRENCES = 20_000
+# Expand this much wider than asked: floating and all-day times are placed only afterwards.
+_MARGIN = timedelta(days=2)
+
+
+class NotICalendar(ValueError):
+    """The data is not an iCalendar calendar, or one this module can't read."""
+
+
+def parse_calendars(data: bytes | str) -> list[Calendar]:
+    """Read one or more VCALENDARs; NotICalendar when the data is something else."""
+    text = data.decode("utf-8", errors="replace") if isinstance(data, bytes) else data
+    text = text.lstrip("\ufeff \t\r\n")
+    if not text[:15].upper().startswith("BEGIN:VCALENDAR"):
+        raise NotICalendar("this is not iCalendar data (it does not begin with BEGIN:VCALENDAR)")
+    try:
+        calendars = Calendar.from_ical(text, multiple=True)
+    except Exception as exc:  # noqa: BLE001 - icalendar raises many kinds for broken data
+        raise NotICalendar(f"the iCalendar data could not be read: {exc}") from exc
+    calendars = [c for c in calendars if c.name == "VCALENDAR"]
+    if not calendars:
+        raise NotICalendar("no VCALENDAR found")
+    return calendars
+
+
+def calendar_name(calendars: Iterable[Calendar]) -> str:
+    """Return the calendar's own name (X-WR-CALNAME or NAME), or ""."""
+    for cal in calendars:
+        for key in ("X-WR-CALNAME", "NAME"):
+            value = cal.get(key)
+            if value:
+                return str(value).strip()[:200]
+    return ""
+
+
+def is_busy(component: Component) -> bool:
+    """Tell whether an event blocks time (see the module's docstring)."""
+    if str(component.get("STATUS", "")).upper() == "CANCELLED":
+        return False
+    if str(component.get("TRANSP", "")).upper() == "TRANSPARENT":
+        return False
+    status = component.get("X-MICROSOFT-CDO-BUSYSTATUS") or component.get(
+        "X-MICROSOFT-CDO-INTENDEDSTATUS"
+    )
+    return str(status or "").strip().upper() not in FREE_STATUSES
+
+
+def busy_intervals(
+    calendars: Iterable[Calendar],
+    start: datetime,
+    end: datetime,
+    *,
+    tz: ZoneInfo,
+    skip_uids: Collection[str] = (),
+) -> list[Interval]:
+    """Return the merged busy intervals (aware, UTC) that overlap [start, end).
+
+    `tz` places floating times and all-day events; events whose UID is in `skip_uids` (the
+    organizer's own bookings, copied into their calendar) are left out. Raises NotICalendar
+    when a calendar can't be expanded or holds more than MAX_OCCURRENCES in the window.
+    """
+    found: list[Interval] = []
+    lo, hi = start - _MARGIN, end + _MARGIN
+    for cal in calendars:
+        _check_density(cal, (hi - lo) / timedelta(days=1))
+        try:
+            query = recurring_ical_events.of(cal, components=("VEVENT",), skip_bad_series=True)
+            occurrences = query.between(_naive_utc(lo), _naive_utc(hi))
+        except Exception as exc:  # noqa: BLE001 - a broken series must not crash a sync
+            raise NotICalendar(f"the events could not be expanded: {exc}") from exc
+        if len(occurrences) > MAX_OCCURRENCES:
+            raise NotICalendar(f"more than {MAX_OCCURRENCES} events in the booking horizon")
+        for event in occurrences:
+            if str(event.get("UID", "")) in skip_uids or not is_busy(event):
+                continue
+            interval = _event_interval(event, tz)
+            if interval is not None:
+                found.append(interval)
+        found.extend(_freebusy_periods(cal))
+    clipped = [(s, e) for s, e in found if s < end and e > start]
+    return merge(clipped)
+
+
+# Occurrences a day of one RRULE at most, by its FREQ; the BY parts finer than FREQ multiply it.
+_PER_DAY = {"SECONDLY": 86400, "MINUTELY": 1440, "HOURLY": 24}
+_FINER = {
+    "SECONDLY": (),
+    "MINUTELY": ("BYSECOND",),
+    "HOURLY": ("BYSECOND", "BYMINUTE"),
+}
+
+
+def _check_density(cal: Calendar, days: float) -> None:
+    """Refuse a series so frequent that expanding it would run away (every minute, every second).
+
+    Checked on the rule before expanding anything: expansion itself can't be stopped midway.
+    """
+    for event in cal.walk("VEVENT"):
+        rules = event.get("RRULE")
+        for rule in rules if isinstance(rules, list) else [rules] if rules else []:
+            freq = str((rule.get("FREQ") or [""])[0]).upper()
+            try:
+                interval = max(int((rule.get("INTERVAL") or [1])[0]), 1)
+                count = int((rule.get("COUNT") or [0])[0])
+            except (TypeError, ValueError):
+                interval, count = 1, 0
+            if 0 < count <= MAX_OCCURRENCES:
+                continue  # a few, however close together
+            rate = _PER_DAY.get(freq, 1) / interval
+            for part in _FINER.get(freq, ("BYSECOND", "BYMINUTE", "BYHOUR")):
+                rate *= max(len(rule.get(part) or []), 1)
+            if rate * days > MAX_OCCURRENCES:
+                raise NotICalendar(
+                    f"the repeating event {str(event.get('SUMMARY', ''))[:80]!r} repeats too often"
+                    f" (more than {MAX_OCCURRENCES} times in the booking horizon)"
+                )
+
+
+def merge(intervals: Iterable[Interval]) -> list[Interval]:
+    """Sort intervals and join the ones that overlap or touch."""
+    merged: list[Interval] = []
+    for s, e in sorted(intervals):
+        if merged and s <= merged[-1][1]:
+            if e > merged[-1][1]:
+                merged[-1] = (merged[-1][0], e)
+        else:
+            merged.append((s, e))
+    return merged
+
+
+def _event_interval(event: Component, tz: ZoneInfo) -> Interval | None:
+    try:
+        start, end = event.start, event.end
+    except Exception:  # noqa: BLE001 - no DTSTART, or an end before the start: ignore it
+        return None
+    start, end = _instant(start, tz), _instant(end, tz)
+    if end <= start:
+        return None  # a moment, not a span: blocks nothing
+    return start, end
+
+
+def _instant(value: date | datetime, tz: ZoneInfo) -> datetime:
+    if isinstance(value, datetime):
+        if value.tzinfo is None:  # floating: the organizer's wall clock
+            value = value.replace(tzinfo=tz)
+        return value.astimezone(UTC)
+    return datetime.combine(value, time(0), tz).astimezone(UTC)  # a whole local day
+
+
+def _freebusy_periods(cal: Calendar) -> list[Interval]:
+    periods: list[Interval] = []
+    for component in cal.walk("VFREEBUSY"):
+        values = component.get("FREEBUSY", [])
+        for prop in values if isinstance(values, list) else [values]:
+            if str(prop.params.get("FBTYPE", "BUSY")).upper() == "FREE":
+                continue
+            for period in prop.dts if hasattr(prop, "dts") else [prop]:
+                span = getattr(period, "dt", period)
+                if not isinstance(span, tuple) or len(span) != 2:
+                    continue
+                first, second = span
+                if not isinstance(first, datetime) or first.tzinfo is None:
+                    continue  # RFC 5545: FREEBUSY periods are in UTC
+                last = first + second if isinstance(second, timedelta) else second
+                if isinstance(last, datetime) and last.tzinfo is not None and last > first:
+                    periods.append((first.astimezone(UTC), last.astimezone(UTC)))
+    return periods
+
+
+def _naive_utc(value: datetime) -> datetime:
+    return value.astimezone(UTC).replace(tzinfo=None)
+
+
+# --- bookings as calendar events --------------------------------------------------------------
+
+
+def booking_event(facts: BookingFacts, *, stamp: datetime, note: str = "") -> Event:
+    """Return the VEVENT of a booking as it goes into the organizer's own calendar.
+
+    No ORGANIZER or ATTENDEE: a CalDAV server that schedules (Nextcloud, iCloud) would otherwise
+    send the attendee invitations of its own; the attendee is named in the description instead.
+    """
+    event = Event()
+    event.add("uid", facts.uid)
+    event.add("sequence", facts.sequence)
+    event.add("dtstamp", stamp.astimezone(UTC))
+    event.add("created", facts.created.astimezone(UTC))
+    event.add("dtstart", facts.start.astimezone(UTC))
+    event.add("dtend", facts.end.astimezone(UTC))
+    event.add("summary", facts.title)
+    lines = [f"{facts.attendee_name} <{facts.attendee_email}>"]
+    if note:
+        lines.append(note)
+    if facts.description:
+        lines.append(facts.description)
+    if facts.online_meeting_url:
+        lines.append(f"Online meeting: {facts.online_meeting_url}")
+        event.add("url", facts.online_meeting_url)
+    event.add("description", "\n\n".join(lines))
+    location = facts.location or facts.online_meeting_url or ""
+    if location:
+        event.add("location", location)
+    event.add("status", "CANCELLED" if facts.cancelled else "CONFIRMED")
+    event.add("transp", "TRANSPARENT" if facts.cancelled else "OPAQUE")
+    return event
+
+
+def _calendar(name: str = "") -> Calendar:
+    cal = Calendar()
+    cal.add("prodid", "-//bwm//Bookings with me//EN")
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    if name:
+        cal.add("x-wr-calname", name)
+    return cal
+
+
+def booking_resource(facts: BookingFacts, *, stamp: datetime, note: str = "") -> bytes:
+    """Return a CalDAV calendar object (one VEVENT, no METHOD: RFC 4791 4.1) for a booking."""
+    cal = _calendar()
+    cal.add_component(booking_event(facts, stamp=stamp, note=note))
+    return cal.to_ical()
+
+
+def bookings_feed(
+    events: Iterable[tuple[BookingFacts, str]], *, stamp: datetime, name: str
+) -> bytes:
+    """Return a subscribable calendar (METHOD:PUBLISH) of bookings given as (facts, note)."""
+    cal = _calendar(name)
+    cal.add("method", "PUBLISH")
+    cal.add("refresh-interval", timedelta(minutes=15), parameters={"VALUE": "DURATION"})
+    cal.add("x-published-ttl", "PT15M")
+    for facts, note in events:
+        cal.add_component(booking_event(facts, stamp=stamp, note=note))
+    return cal.to_ical()

@@ -1,0 +1,628 @@
+"""Connected calendars: connect one, sync its busy time into the database, write bookings back,
+and the organizer's bookings as a feed.
+
+Syncing and writing back talk to other servers, so they run outside any unit of work and commit
+themselves: the worker calls `sync_due_calendars` and `write_back_due`, a "sync now" button
+calls `sync_now` after its request's own work. Everything else flushes, as services do.
+
+Several workers may run at once: a calendar or a write-back is claimed with a conditional UPDATE
+(`locked_until`), and only the worker whose UPDATE changed the row does the work (as the outbox).
+"""
+
+from __future__ import annotations
+
+import base64
+import secrets
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit, urlunsplit
+from zoneinfo import ZoneInfo
+
+from cryptography.fernet import Fernet, InvalidToken
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from flask import current_app
+from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from ..calendars import CalendarError, caldav_, check_public_url, ics
+from ..calendars.models import BookingFeed, CalendarBusy, CalendarWriteBack, ConnectedCalendar
+from ..domain.calendar_events import booking_resource, bookings_feed
+from ..domain.errors import Conflict, ValidationFailed
+from ..extensions import db
+from ..models import Booking, BookingPage, MeetingType, User
+from . import bookings, validate
+
+KINDS = ("ics", "caldav")
+STATUSES = ("pending", "ok", "error")
+DEFAULT_DAYS_AHEAD = 60
+MAX_URL = 2000
+MAX_ERROR = 2000
+MAX_WRITE_ATTEMPTS = 30  # 1, 2, 4 ... 60 minutes apart: about a day of trying
+MAX_WRITE_DELAY_MINUTES = 60
+SYNC_BATCH = 50
+WRITE_BATCH = 100
+# The bookings feed: confirmed bookings from this far back, cancelled ones for this long.
+FEED_PAST = timedelta(days=90)
+FEED_CANCELLED = timedelta(days=30)
+
+
+# --- settings and secrets ---------------------------------------------------------------------
+
+
+def _flag(value: object) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "true", "yes", "on")
+    return bool(value)
+
+
+def deny_private() -> bool:
+    """Tell whether loopback and private-network calendar addresses are refused."""
+    return _flag(current_app.config.get("CALENDAR_DENY_PRIVATE_ADDRESSES", False))
+
+
+def _timeout() -> float:
+    return float(current_app.config.get("CALENDAR_TIMEOUT", 20))
+
+
+def _max_bytes() -> int:
+    return int(current_app.config.get("CALENDAR_MAX_BYTES", 10 * 1024 * 1024))
+
+
+def sync_every() -> timedelta:
+    """Return how often the worker reads each calendar."""
+    return timedelta(minutes=float(current_app.config.get("CALENDAR_SYNC_MINUTES", 10)))
+
+
+def _claim_for() -> timedelta:
+    """How long a claim keeps other workers away: well past one fetch's time limit."""
+    return max(timedelta(minutes=10), timedelta(seconds=4 * _timeout()))
+
+
+def _fernet() -> Fernet:
+    secret = current_app.config["SECRET_KEY"]
+    material = secret.encode("utf-8") if isinstance(secret, str) else bytes(secret)
+    key = HKDF(
+        algorithm=hashes.SHA256(), length=32, salt=b"bwm", info=b"bwm.calendar-passwords"
+    ).derive(material)
+    return Fernet(base64.urlsafe_b64encode(key))
+
+
+def encrypt_password(password: str) -> str:
+    """Encrypt a calendar password with a key derived from the secret key."""
+    return _fernet().encrypt(password.encode("utf-8")).decode("ascii")
+
+
+def decrypt_password(token: str | None) -> str:
+    """Return the stored password; CalendarError when the secret key has changed since."""
+    if not token:
+        return ""
+    try:
+        return _fernet().decrypt(token.encode("ascii")).decode("utf-8")
+    except (InvalidToken, ValueError) as exc:
+        raise CalendarError(
+            "The stored password can't be read any more (the server's secret key changed): "
+            "remove the calendar and connect it again."
+        ) from exc
+
+
+# --- connecting -------------------------------------------------------------------------------
+
+
+def clean_url(data: dict, field: str = "url") -> str:
+    """Check a calendar address: http(s) (webcal:// is read as https://), with a host."""
+    value = validate.text(data, field, required=True, max_length=MAX_URL)
+    parts = urlsplit(value)
+    scheme = parts.scheme.lower()
+    if scheme in ("webcal", "webcals"):
+        parts = parts._replace(scheme="https")
+    elif scheme not in ("http", "https"):
+        raise ValidationFailed({field: "must be an http:// or https:// address"})
+    try:
+        host = parts.hostname
+        parts.port  # noqa: B018 - raises ValueError for a bad port
+    except ValueError:
+        raise ValidationFailed({field: "is not a valid address"}) from None
+    if not host:
+        raise ValidationFailed({field: "must name a host (like https://calendar.example.com/)"})
+    url = urlunsplit(parts._replace(fragment=""))
+    if deny_private():
+        try:
+            check_public_url(url)
+        except CalendarError as exc:
+            raise ValidationFailed({field: str(exc)}) from None
+    return url
+
+
+def _password(data: dict) -> str:
+    value = data.get("password")
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise ValidationFailed({"password": "must be text"})
+    if len(value) > 1000:
+        raise ValidationFailed({"password": "must be at most 1000 characters"})
+    return value
+
+
+def clean_calendar(data: object, *, kind: str | None = None) -> dict:
+    """Check {"kind", "url", "username"?, "password"?, "write_bookings"?}; name every bad field.
+
+    With `kind` (a change to an existing calendar) only the fields given are checked.
+    """
+    if not isinstance(data, dict):
+        raise ValidationFailed({"body": "give a JSON object"})
+    partial = kind is not None
+    errors: dict[str, str] = {}
+    cleaned: dict = {}
+    if partial:
+        if "kind" in data and data["kind"] != kind:
+            errors["kind"] = "can't be changed; remove the calendar and connect it again"
+    else:
+        try:
+            kind = validate.choice(data, "kind", KINDS)
+        except ValidationFailed as exc:
+            errors.update(exc.errors)
+    checks = {
+        "url": lambda: clean_url(data),
+        "username": lambda: validate.text(data, "username", max_length=254),
+        "password": lambda: _password(data),
+        "write_bookings": lambda: validate.boolean(data, "write_bookings"),
+    }
+    for field, check in checks.items():
+        if partial and field not in data:
+            continue
+        try:
+            cleaned[field] = check()
+        except ValidationFailed as exc:
+            errors.update(exc.errors)
+    if kind == "ics" and cleaned.get("write_bookings"):
+        errors["write_bookings"] = "only a CalDAV calendar can receive bookings"
+    if errors:
+        raise ValidationFailed(errors)
+    if not partial:
+        cleaned["kind"] = kind
+    return cleaned
+
+
+def _check_not_connected(user_id: int, url: str, *, other_than: int | None = None) -> None:
+    query = select(ConnectedCalendar.id).where(
+        ConnectedCalendar.user_id == user_id, ConnectedCalendar.url == url
+    )
+    if other_than is not None:
+        query = query.where(ConnectedCalendar.id != other_than)
+    if db.session.scalar(query) is not None:
+        raise Conflict("url", "this calendar is already connected")
+
+
+def create_calendar(user: User, data: object, *, now: datetime) -> ConnectedCalendar:
+    """Connect a calendar; it is due for its first sync at once."""
+    cleaned = clean_calendar(data)
+    _check_not_connected(user.id, cleaned["url"])
+    password = cleaned.get("password") or ""
+    cal = ConnectedCalendar(
+        user_id=user.id,
+        kind=cleaned["kind"],
+        url=cleaned["url"],
+        name="",
+        username=cleaned.get("username") or "",
+        password_encrypted=encrypt_password(password) if password else None,
+        write_bookings=bool(cleaned.get("write_bookings")),
+        status="pending",
+        error=None,
+        next_sync_at=now,
+        created_at=now,
+    )
+    db.session.add(cal)
+    db.session.flush()
+    return cal
+
+
+def update_calendar(cal: ConnectedCalendar, data: object, *, now: datetime) -> ConnectedCalendar:
+    """Change a calendar's address, user name, password or "write bookings"; sync it soon."""
+    cleaned = clean_calendar(data, kind=cal.kind)
+    if "url" in cleaned:
+        _check_not_connected(cal.user_id, cleaned["url"], other_than=cal.id)
+        cal.url = cleaned["url"]
+    if "username" in cleaned:
+        cal.username = cleaned["username"]
+    if "password" in cleaned:
+        password = cleaned["password"]
+        cal.password_encrypted = encrypt_password(password) if password else None
+    if "write_bookings" in cleaned:
+        cal.write_bookings = cleaned["write_bookings"]
+    if {"url", "username", "password"} & cleaned.keys():
+        cal.next_sync_at = now  # read it again with what changed, at once
+    db.session.flush()
+    return cal
+
+
+def own_calendar(calendar_id: int, user_id: int) -> ConnectedCalendar | None:
+    """Return the organizer's calendar of that id; None for anyone else's."""
+    return db.session.scalar(
+        select(ConnectedCalendar).where(
+            ConnectedCalendar.id == calendar_id, ConnectedCalendar.user_id == user_id
+        )
+    )
+
+
+def list_calendars(user_id: int) -> list[ConnectedCalendar]:
+    """Return the organizer's calendars, oldest first."""
+    return list(
+        db.session.scalars(
+            select(ConnectedCalendar)
+            .where(ConnectedCalendar.user_id == user_id)
+            .order_by(ConnectedCalendar.created_at, ConnectedCalendar.id)
+        )
+    )
+
+
+def delete_calendar(cal: ConnectedCalendar) -> None:
+    """Disconnect a calendar: its busy time stops blocking and nothing more is written to it."""
+    db.session.execute(delete(CalendarBusy).where(CalendarBusy.calendar_id == cal.id))
+    db.session.execute(delete(CalendarWriteBack).where(CalendarWriteBack.calendar_id == cal.id))
+    db.session.delete(cal)
+    db.session.flush()
+
+
+def calendar_to_dict(cal: ConnectedCalendar) -> dict:
+    """Describe a calendar for the API; never its password."""
+    return {
+        "id": cal.id,
+        "kind": cal.kind,
+        "url": cal.url,
+        "name": cal.name,
+        "username": cal.username,
+        "has_password": bool(cal.password_encrypted),
+        "write_bookings": cal.write_bookings,
+        "status": cal.status,
+        "last_synced_at": _iso(cal.last_synced_at),
+        "last_attempt_at": _iso(cal.last_attempt_at),
+        "next_sync_at": _iso(cal.next_sync_at),
+        "error": cal.error,
+    }
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def write_back_backlog(calendar_ids: list[int]) -> dict[int, tuple[int, str]]:
+    """Return, per calendar, how many bookings wait to be written and the last error seen."""
+    if not calendar_ids:
+        return {}
+    rows = db.session.execute(
+        select(
+            CalendarWriteBack.calendar_id, CalendarWriteBack.attempts, CalendarWriteBack.last_error
+        )
+        .where(
+            CalendarWriteBack.calendar_id.in_(calendar_ids),
+            CalendarWriteBack.status.in_(("pending", "failed")),
+        )
+        .order_by(CalendarWriteBack.id)
+    )
+    backlog: dict[int, tuple[int, str]] = {}
+    for calendar_id, attempts, last_error in rows:
+        count, error = backlog.get(calendar_id, (0, ""))
+        backlog[calendar_id] = (count + 1, last_error if attempts else error)
+    return backlog
+
+
+# --- syncing ----------------------------------------------------------------------------------
+
+
+def horizon(user_id: int, now: datetime) -> tuple[datetime, datetime]:
+    """Return the window busy time is kept for: a day back to the longest "how far ahead"."""
+    days = db.session.scalar(
+        select(func.max(MeetingType.max_days_ahead))
+        .join(BookingPage, MeetingType.page_id == BookingPage.id)
+        .where(BookingPage.user_id == user_id)
+    )
+    return now - timedelta(days=1), now + timedelta(days=(days or DEFAULT_DAYS_AHEAD) + 1)
+
+
+def sync_due_calendars(now: datetime) -> int:
+    """Sync every calendar that is due (the worker's job); return how many were tried."""
+    candidates = list(
+        db.session.scalars(
+            select(ConnectedCalendar.id)
+            .where(ConnectedCalendar.next_sync_at <= now, _unlocked(ConnectedCalendar, now))
+            .order_by(ConnectedCalendar.next_sync_at, ConnectedCalendar.id)
+            .limit(SYNC_BATCH)
+        )
+    )
+    db.session.commit()  # end the read before the claims
+    done = 0
+    for calendar_id in candidates:
+        if _claim_sync(calendar_id, now, due_only=True):
+            _sync_claimed(calendar_id, now)
+            done += 1
+    return done
+
+
+def sync_now(calendar_id: int, now: datetime) -> bool:
+    """Sync one calendar at once, due or not; False when another worker is syncing it.
+
+    It commits db.session, so call it after the request's own commit.
+    """
+    db.session.commit()
+    if not _claim_sync(calendar_id, now, due_only=False):
+        return False
+    _sync_claimed(calendar_id, now)
+    return True
+
+
+def _unlocked(model, now: datetime):
+    return or_(model.locked_until.is_(None), model.locked_until < now)
+
+
+def _claim_sync(calendar_id: int, now: datetime, *, due_only: bool) -> bool:
+    conditions = [ConnectedCalendar.id == calendar_id, _unlocked(ConnectedCalendar, now)]
+    if due_only:
+        conditions.append(ConnectedCalendar.next_sync_at <= now)
+    claimed = db.session.execute(
+        update(ConnectedCalendar)
+        .where(*conditions)
+        .values(locked_until=now + _claim_for(), last_attempt_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()  # others see the claim before we fetch
+    return claimed == 1
+
+
+def _sync_claimed(calendar_id: int, now: datetime) -> None:
+    """Read a claimed calendar and store what it says; on failure keep the last good busy time."""
+    cal = db.session.get(ConnectedCalendar, calendar_id)
+    if cal is None:
+        return
+    db.session.refresh(cal)
+    user_id = cal.user_id
+    page_zone = db.session.scalar(
+        select(BookingPage.timezone).where(BookingPage.user_id == user_id)
+    )
+    start, end = horizon(user_id, now)
+    # The organizer's own bookings, copied into their calendar (by the invitation or by us), are
+    # bookings already: counting them again would block their own reschedule.
+    skip_uids = frozenset(db.session.scalars(select(Booking.uid).where(Booking.user_id == user_id)))
+    kind, url, username, encrypted = cal.kind, cal.url, cal.username, cal.password_encrypted
+    db.session.commit()  # hold no transaction while waiting on the network
+
+    fetched, error = None, None
+    try:
+        options = {
+            "tz": ZoneInfo(page_zone or "UTC"),
+            "skip_uids": skip_uids,
+            "timeout": _timeout(),
+            "deny_private": deny_private(),
+        }
+        if kind == "caldav":
+            fetched = caldav_.busy_from_caldav(
+                url, username, decrypt_password(encrypted), start, end, **options
+            )
+        else:
+            fetched = ics.busy_from_feed(
+                url,
+                start,
+                end,
+                username=username,
+                password=decrypt_password(encrypted),
+                max_bytes=_max_bytes(),
+                **options,
+            )
+    except CalendarError as exc:
+        error = str(exc)
+    except Exception as exc:  # noqa: BLE001 - one calendar must never stop the others
+        current_app.logger.exception("calendar %s: sync failed", calendar_id)
+        error = f"Unexpected error: {type(exc).__name__}: {exc}"
+
+    try:
+        cal = db.session.get(ConnectedCalendar, calendar_id)
+        if cal is None:
+            return  # removed while we were fetching
+        if fetched is not None:
+            # Replace the busy time in one transaction: slots see the old set or the new one.
+            db.session.execute(delete(CalendarBusy).where(CalendarBusy.calendar_id == calendar_id))
+            if fetched.intervals:
+                db.session.execute(
+                    insert(CalendarBusy),
+                    [
+                        {"calendar_id": calendar_id, "user_id": user_id, "start": s, "end": e}
+                        for s, e in fetched.intervals
+                    ],
+                )
+            cal.status, cal.error, cal.last_synced_at = "ok", None, now
+            if fetched.name:
+                cal.name = fetched.name
+        else:
+            cal.status, cal.error = "error", (error or "Unknown error")[:MAX_ERROR]
+            current_app.logger.warning("calendar %s: %s", calendar_id, cal.error)
+        cal.last_attempt_at = now
+        cal.next_sync_at = now + sync_every()
+        cal.locked_until = None
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()  # the calendar was removed between our read and our write
+
+
+# --- writing bookings back --------------------------------------------------------------------
+
+
+def queue_write_back(booking: Booking, kind: str, *, now: datetime) -> None:
+    """Queue the booking for every CalDAV calendar of its organizer that receives bookings.
+
+    Called in the booking's own transaction (flushed, not committed), so the booking and its
+    write-back stand or fall together; the worker does the writing, with retries.
+    """
+    if kind == "reminder":
+        return
+    calendar_ids = db.session.scalars(
+        select(ConnectedCalendar.id).where(
+            ConnectedCalendar.user_id == booking.user_id,
+            ConnectedCalendar.kind == "caldav",
+            ConnectedCalendar.write_bookings.is_(True),
+        )
+    ).all()
+    for calendar_id in calendar_ids:
+        db.session.add(
+            CalendarWriteBack(
+                calendar_id=calendar_id,
+                booking_id=booking.id,
+                status="pending",
+                attempts=0,
+                next_attempt_at=now,
+                last_error="",
+                created_at=now,
+            )
+        )
+    db.session.flush()
+
+
+def write_back_due(now: datetime) -> int:
+    """Write every due booking to its calendar (the worker's job); return how many were done."""
+    candidates = db.session.execute(
+        select(CalendarWriteBack.id, CalendarWriteBack.calendar_id)
+        .where(
+            CalendarWriteBack.status == "pending",
+            CalendarWriteBack.next_attempt_at <= now,
+            _unlocked(CalendarWriteBack, now),
+        )
+        .order_by(CalendarWriteBack.id)
+        .limit(WRITE_BATCH)
+    ).all()
+    db.session.commit()
+    done = 0
+    down: set[int] = set()  # calendars that failed in this pass: leave their rows for later
+    for row_id, calendar_id in candidates:
+        if calendar_id in down or not _claim_write(row_id, now):
+            continue
+        ok = _write_claimed(row_id, now)
+        if ok:
+            done += 1
+        else:
+            down.add(calendar_id)
+    return done
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """Wait 1, 2, 4, 8 ... minutes after the n-th failed attempt, at most an hour."""
+    return timedelta(minutes=min(2 ** (attempts - 1), MAX_WRITE_DELAY_MINUTES))
+
+
+def _claim_write(row_id: int, now: datetime) -> bool:
+    claimed = db.session.execute(
+        update(CalendarWriteBack)
+        .where(
+            CalendarWriteBack.id == row_id,
+            CalendarWriteBack.status == "pending",
+            CalendarWriteBack.next_attempt_at <= now,
+            _unlocked(CalendarWriteBack, now),
+        )
+        .values(locked_until=now + _claim_for())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    return claimed == 1
+
+
+def _write_claimed(row_id: int, now: datetime) -> bool:
+    """Put or delete one booking's event; record the outcome. True when it worked."""
+    row = db.session.get(CalendarWriteBack, row_id)
+    db.session.refresh(row)
+    cal, booking = row.calendar, row.booking
+    if cal.kind != "caldav" or not cal.write_bookings:
+        row.status, row.done_at, row.locked_until = "done", now, None
+        db.session.commit()
+        return True
+    error = None
+    try:
+        url, username, uid = cal.url, cal.username, booking.uid
+        cancelled = booking.status == "cancelled"
+        facts = bookings.facts(booking, for_attendee=False)
+        resource = booking_resource(facts, stamp=now, note=booking.note)
+        password = decrypt_password(cal.password_encrypted)
+        db.session.commit()  # hold no transaction while waiting on the network
+        options = {"timeout": _timeout(), "deny_private": deny_private()}
+        if cancelled:
+            caldav_.delete_event(url, username, password, uid, **options)
+        else:
+            caldav_.put_event(url, username, password, uid, resource, **options)
+    except CalendarError as exc:
+        error = str(exc)
+    except Exception as exc:  # noqa: BLE001 - a failed write must not stop the pass
+        current_app.logger.exception("write-back %s failed", row_id)
+        error = f"Unexpected error: {type(exc).__name__}: {exc}"
+    db.session.rollback()  # whatever the failure left half-done; the claim is committed
+    row = db.session.get(CalendarWriteBack, row_id)
+    if row is None:
+        db.session.commit()
+        return error is None
+    row.locked_until = None
+    if error is None:
+        row.status, row.done_at, row.last_error = "done", now, ""
+    else:
+        row.attempts += 1
+        row.last_error = error[:MAX_ERROR]
+        if row.attempts >= MAX_WRITE_ATTEMPTS:
+            row.status = "failed"
+        else:
+            row.next_attempt_at = now + retry_delay(row.attempts)
+        current_app.logger.warning(
+            "write-back %s (booking %s): attempt %s failed: %s",
+            row_id,
+            row.booking_id,
+            row.attempts,
+            row.last_error,
+        )
+    db.session.commit()
+    return error is None
+
+
+# --- the bookings feed ------------------------------------------------------------------------
+
+
+def feed_of(user_id: int) -> BookingFeed | None:
+    """Return the organizer's bookings feed, or None when they have not made one."""
+    return db.session.scalar(select(BookingFeed).where(BookingFeed.user_id == user_id))
+
+
+def new_feed_secret(user_id: int, *, now: datetime) -> BookingFeed:
+    """Make the organizer's feed address, or a new one: the old address stops working."""
+    feed = feed_of(user_id)
+    if feed is None:
+        feed = BookingFeed(user_id=user_id, created_at=now)
+        db.session.add(feed)
+    feed.secret = secrets.token_urlsafe(24)
+    feed.created_at = now
+    db.session.flush()
+    return feed
+
+
+def feed_for_secret(secret: str) -> BookingFeed | None:
+    """Return the feed of a secret from a feed address; None for an unknown one."""
+    if not secret or len(secret) > 64:
+        return None
+    return db.session.scalar(select(BookingFeed).where(BookingFeed.secret == secret))
+
+
+def feed_ics(feed: BookingFeed, *, now: datetime) -> bytes:
+    """Return the organizer's bookings as a calendar: confirmed ones, and recent cancellations."""
+    rows = db.session.scalars(
+        select(Booking)
+        .where(
+            Booking.user_id == feed.user_id,
+            or_(
+                (Booking.status == "confirmed") & (Booking.end >= now - FEED_PAST),
+                (Booking.status == "cancelled") & (Booking.cancelled_at >= now - FEED_CANCELLED),
+            ),
+        )
+        .options(
+            selectinload(Booking.meeting_type)
+            .selectinload(MeetingType.page)
+            .selectinload(BookingPage.user)
+        )
+        .order_by(Booking.start)
+    )
+    events = [(bookings.facts(b, for_attendee=False), b.note) for b in rows]
+    page = db.session.scalar(select(BookingPage).where(BookingPage.user_id == feed.user_id))
+    name = f"{page.display_name}: bookings" if page else "Bookings"
+    return bookings_feed(events, stamp=now, name=name)
