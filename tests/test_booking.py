@@ -35,7 +35,10 @@ def organizer(mailed_app, client):
 
     with mailed_app.app_context():
         user = create_organizer(
-            "olga@example.com", "Olga Organizer", "long-password", slug="olga",
+            "olga@example.com",
+            "Olga Organizer",
+            "long-password",
+            slug="olga",
             timezone="Europe/Stockholm",
         )
         db.session.flush()
@@ -69,15 +72,28 @@ def by_recipient(sink) -> dict[str, list]:
 
 
 def book_api(client, start: datetime, **extra):
-    body = {"start": start.isoformat(), "name": "Anna Attendee", "email": "anna@example.org",
-            "timezone": "America/New_York", **extra}
+    body = {
+        "start": start.isoformat(),
+        "name": "Anna Attendee",
+        "email": "anna@example.org",
+        "timezone": "America/New_York",
+        **extra,
+    }
     return client.post("/api/v1/pages/olga/types/30-minute-meeting/bookings", json=body)
 
 
 def test_book_through_the_pages_without_javascript(client, organizer, smtp_sink):
     monday = next_weekday(0)
-    picker = soup(client.get("/b/olga/30-minute-meeting", query_string={
-        "tz": "America/New_York", "month": monday.strftime("%Y-%m"), "date": monday.isoformat()}))
+    picker = soup(
+        client.get(
+            "/b/olga/30-minute-meeting",
+            query_string={
+                "tz": "America/New_York",
+                "month": monday.strftime("%Y-%m"),
+                "date": monday.isoformat(),
+            },
+        )
+    )
     first = picker.select_one(".times a")
     assert first.get_text(strip=True) in ("03:00", "04:00")
     form_page = client.get(first["href"])
@@ -101,8 +117,8 @@ def test_book_through_the_pages_without_javascript(client, organizer, smtp_sink)
     assert confirmation.find("a", href=f"{manage_path}/invite.ics") is not None
     assert smtp_sink.wait_for(2)
     mails = by_recipient(smtp_sink)
-    attendee, = mails["anna@example.org"]
-    organizer_mail, = mails["olga@example.com"]
+    (attendee,) = mails["anna@example.org"]
+    (organizer_mail,) = mails["olga@example.com"]
     assert "http://bwm.example.com" + manage_path in attendee.get_body(("plain",)).get_content()
     html = organizer_mail.get_body(("html",)).get_content()
     assert "&lt;b&gt;bring&lt;/b&gt; slides" in html and "<b>bring</b>" not in html
@@ -117,7 +133,8 @@ def test_book_through_the_pages_without_javascript(client, organizer, smtp_sink)
     assert event(attendee)["UID"] == event(organizer_mail)["UID"]
     assert manage_path in str(event(attendee)["DESCRIPTION"])
     assert "DESCRIPTION" not in event(organizer_mail) or manage_path not in str(
-        event(organizer_mail)["DESCRIPTION"])
+        event(organizer_mail)["DESCRIPTION"]
+    )
     ics = client.get(f"{manage_path}/invite.ics")
     assert ics.headers["Content-Type"].startswith("text/calendar")
     assert Calendar.from_ical(ics.data).walk("VEVENT")[0]["UID"] == event(attendee)["UID"]
@@ -136,21 +153,28 @@ def test_api_booking_answers_201_and_takes_the_slot(client, organizer, smtp_sink
     token = body["manage_url"].rsplit("/", 1)[1]
     shown = client.get(f"/api/v1/bookings/{token}").json["booking"]
     assert shown["uid"] == booking["uid"]
-    assert shown["attendee"] == {"name": "Anna Attendee", "email": "anna@example.org",
-                                 "timezone": "America/New_York"}
+    assert shown["attendee"] == {
+        "name": "Anna Attendee",
+        "email": "anna@example.org",
+        "timezone": "America/New_York",
+    }
     assert shown["note"] == "hi"
     assert shown["meeting_type"] == "30-minute-meeting"
     day = start.date().isoformat()
-    slots = client.get(f"/api/v1/pages/olga/types/30-minute-meeting/slots?start={day}&end={day}"
-                       ).json["slots"]
+    slots = client.get(
+        f"/api/v1/pages/olga/types/30-minute-meeting/slots?start={day}&end={day}"
+    ).json["slots"]
     assert start.isoformat() not in slots
     assert len(slots) == 15
     again = book_api(client, start)
     assert again.status_code == 409
     assert "error" in again.json
     # The 60-minute type overlapping 10:00-10:30 loses 09:30 and 10:00 too.
-    client.post("/api/v1/me/meeting-types", json={"title": "Hour", "slug": "hour",
-                "duration_minutes": 60, "slot_step_minutes": 30}, headers=organizer["headers"])
+    client.post(
+        "/api/v1/me/meeting-types",
+        json={"title": "Hour", "slug": "hour", "duration_minutes": 60, "slot_step_minutes": 30},
+        headers=organizer["headers"],
+    )
     hours = client.get(f"/api/v1/pages/olga/types/hour/slots?start={day}&end={day}").json["slots"]
     assert monday_at(9, 30).isoformat() not in hours
     assert monday_at(10).isoformat() not in hours
@@ -179,8 +203,10 @@ def test_a_time_that_is_not_a_slot_is_409(client, organizer):
     assert book_api(client, monday_at(10, 10)).status_code == 409  # not on the 30-minute grid
     assert book_api(client, monday_at(20)).status_code == 409  # outside hours
     past = datetime.now(STOCKHOLM) - timedelta(days=7)
-    assert book_api(client, past.replace(hour=10, minute=0, second=0, microsecond=0)
-                    ).status_code == 409
+    assert (
+        book_api(client, past.replace(hour=10, minute=0, second=0, microsecond=0)).status_code
+        == 409
+    )
 
 
 def test_reschedule_and_cancel_through_the_api(client, organizer, smtp_sink):
@@ -192,8 +218,9 @@ def test_reschedule_and_cancel_through_the_api(client, organizer, smtp_sink):
     assert datetime.fromisoformat(moved.json["booking"]["start"]) == monday_at(14)
     assert smtp_sink.wait_for(4)
     day = monday_at(10).date().isoformat()
-    slots = client.get(f"/api/v1/pages/olga/types/30-minute-meeting/slots?start={day}&end={day}"
-                       ).json["slots"]
+    slots = client.get(
+        f"/api/v1/pages/olga/types/30-minute-meeting/slots?start={day}&end={day}"
+    ).json["slots"]
     assert monday_at(10).isoformat() in slots  # the old time is free again
     assert monday_at(14).isoformat() not in slots
     rescheduled = [m for m in smtp_sink.messages[2:] if m["To"] == "anna@example.org"][0]
@@ -211,8 +238,12 @@ def test_reschedule_and_cancel_through_the_api(client, organizer, smtp_sink):
         assert invitation(message)["METHOD"] == "CANCEL"
         assert event(message)["SEQUENCE"] == 2
         assert "Ill" in message.get_body(("plain",)).get_content()
-    assert client.patch(f"/api/v1/bookings/{token}",
-                        json={"start": monday_at(15).isoformat()}).status_code == 410
+    assert (
+        client.patch(
+            f"/api/v1/bookings/{token}", json={"start": monday_at(15).isoformat()}
+        ).status_code
+        == 410
+    )
     assert client.delete(f"/api/v1/bookings/{token}").status_code == 410
     assert client.get(f"/api/v1/bookings/{token}").json["booking"]["status"] == "cancelled"
     page = client.post(f"/m/{token}/cancel", data={"reason": ""})
@@ -226,9 +257,16 @@ def test_manage_pages_reschedule_and_cancel(client, organizer, smtp_sink):
     before = client.get(f"/api/v1/bookings/{path[3:]}").json
     page = soup(client.get(path))
     assert page.find("a", string="Reschedule") is not None
-    picker = soup(client.get(f"{path}/reschedule", query_string={
-        "tz": "America/New_York", "month": monday_at(10).strftime("%Y-%m"),
-        "date": monday_at(10).date().isoformat()}))
+    picker = soup(
+        client.get(
+            f"{path}/reschedule",
+            query_string={
+                "tz": "America/New_York",
+                "month": monday_at(10).strftime("%Y-%m"),
+                "date": monday_at(10).date().isoformat(),
+            },
+        )
+    )
     times = picker.select(".times a")
     assert times
     # Viewing the confirmation changes nothing (mail scanners open every link).
@@ -258,12 +296,17 @@ def test_tampered_manage_links_are_404(client, organizer):
 
 
 def test_online_meetings_get_their_own_room(client, organizer, smtp_sink):
-    client.post("/api/v1/me/meeting-types", json={"title": "Video", "slug": "video",
-                "duration_minutes": 30, "location_kind": "online"}, headers=organizer["headers"])
+    client.post(
+        "/api/v1/me/meeting-types",
+        json={"title": "Video", "slug": "video", "duration_minutes": 30, "location_kind": "online"},
+        headers=organizer["headers"],
+    )
     urls = []
     for hour in (10, 11):
-        response = client.post("/api/v1/pages/olga/types/video/bookings", json={
-            "start": monday_at(hour).isoformat(), "name": "A", "email": "a@example.org"})
+        response = client.post(
+            "/api/v1/pages/olga/types/video/bookings",
+            json={"start": monday_at(hour).isoformat(), "name": "A", "email": "a@example.org"},
+        )
         assert response.status_code == 201
         token = response.json["manage_url"].rsplit("/", 1)[1]
         url = client.get(f"/api/v1/bookings/{token}").json["booking"]["online_meeting_url"]
@@ -293,8 +336,11 @@ def test_organizer_lists_and_cancels_bookings(client, organizer, smtp_sink):
     headers = organizer["headers"]
     listed = client.get("/api/v1/me/bookings", headers=headers).json["bookings"]
     assert [b["uid"] for b in listed] == [first["uid"], second["uid"]]
-    response = client.post(f"/api/v1/me/bookings/{first['uid']}/cancel",
-                           json={"reason": "Double-booked elsewhere"}, headers=headers)
+    response = client.post(
+        f"/api/v1/me/bookings/{first['uid']}/cancel",
+        json={"reason": "Double-booked elsewhere"},
+        headers=headers,
+    )
     assert response.status_code == 200
     assert response.json["booking"]["status"] == "cancelled"
     assert smtp_sink.wait_for(6)
@@ -310,8 +356,12 @@ def test_organizer_lists_and_cancels_bookings(client, organizer, smtp_sink):
 
 
 def test_booking_post_is_rate_limited(make_app, organizer, smtp_sink):
-    app = make_app(RATELIMIT_ENABLED=True, RATELIMIT_BOOKING="2 per minute",
-                   MAIL_SERVER=smtp_sink.host, MAIL_PORT=smtp_sink.port)
+    app = make_app(
+        RATELIMIT_ENABLED=True,
+        RATELIMIT_BOOKING="2 per minute",
+        MAIL_SERVER=smtp_sink.host,
+        MAIL_PORT=smtp_sink.port,
+    )
     client = app.test_client()
     codes = [book_api(client, monday_at(10 + i)).status_code for i in range(3)]
     assert codes == [201, 201, 429]

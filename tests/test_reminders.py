@@ -32,16 +32,26 @@ def setup(make_app, smtp_sink):
     from bwm.services.organizers import create_organizer
 
     with app.app_context():
-        user = create_organizer("rem@example.com", "Rem", "long-password", slug="rem",
-                                timezone="Europe/Stockholm")
-        meeting_types.create(user.page, {"title": "Reminded", "slug": "reminded",
-                                         "duration_minutes": 30, "reminders_minutes": [60, 1440]})
+        user = create_organizer(
+            "rem@example.com", "Rem", "long-password", slug="rem", timezone="Europe/Stockholm"
+        )
+        meeting_types.create(
+            user.page,
+            {
+                "title": "Reminded",
+                "slug": "reminded",
+                "duration_minutes": 30,
+                "reminders_minutes": [60, 1440],
+            },
+        )
         db.session.commit()
     client = app.test_client()
 
     def book(at: datetime) -> str:
-        response = client.post("/api/v1/pages/rem/types/reminded/bookings", json={
-            "start": at.isoformat(), "name": "Rita", "email": "rita@example.org"})
+        response = client.post(
+            "/api/v1/pages/rem/types/reminded/bookings",
+            json={"start": at.isoformat(), "name": "Rita", "email": "rita@example.org"},
+        )
         assert response.status_code == 201, response.json
         return response.json["manage_url"].rsplit("/", 1)[1]
 
@@ -78,9 +88,12 @@ def test_each_reminder_once_to_both_sides(setup):
     clock.at = start + timedelta(minutes=5)
     _worker(app)
     assert len(_reminders(sink)) == 4
-    assert "Rita" in [m for m in _reminders(sink) if m["To"] == "rem@example.com"][0].get_body(
-        ("plain",)
-    ).get_content()
+    assert (
+        "Rita"
+        in [m for m in _reminders(sink) if m["To"] == "rem@example.com"][0]
+        .get_body(("plain",))
+        .get_content()
+    )
 
 
 def test_no_reminder_for_a_cancelled_booking(setup):

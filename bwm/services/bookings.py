@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from urllib.parse import urlsplit
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from flask import current_app, g, has_request_context, render_template, url_for

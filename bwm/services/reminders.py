@@ -64,9 +64,7 @@ def send_due_reminders(now: datetime) -> int:
     count = 0
     for booking_id, all_minutes in by_booking.items():
         for minutes in all_minutes:
-            db.session.add(
-                ReminderSent(booking_id=booking_id, minutes_before=minutes, sent_at=now)
-            )
+            db.session.add(ReminderSent(booking_id=booking_id, minutes_before=minutes, sent_at=now))
         try:
             db.session.flush()  # the unique key: a second worker fails here and skips
         except IntegrityError:
