@@ -7,18 +7,14 @@ MeetingType ever meets the session.
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from itertools import groupby
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
-
 from ..domain.availability import Availability, Rules, compute_slots
 from ..domain.errors import ValidationFailed
-from ..extensions import db
-from ..models import Booking, BookingPage
+from ..models import BookingPage
 from ..services import meeting_types, slots
 from ..services.hours import rows_to_hours
 
@@ -31,19 +27,6 @@ class Preview:
     timezone: str
     days_ahead: int
     days: list[tuple[date, list[datetime]]] = field(default_factory=list)
-
-
-def _booked_per_day(type_id: int, tz: ZoneInfo, start: datetime, end: datetime) -> Counter:
-    """Count the saved type's confirmed bookings per organizer-local date."""
-    starts = db.session.scalars(
-        select(Booking.start).where(
-            Booking.meeting_type_id == type_id,
-            Booking.status == "confirmed",
-            Booking.start >= start - slots.PAD,
-            Booking.start < end + slots.PAD,
-        )
-    )
-    return Counter(s.astimezone(tz).date() for s in starts)
 
 
 def build(
@@ -72,7 +55,7 @@ def build(
     today = now.astimezone(tz).date()
     start, end = slots.day_bounds(today, today + timedelta(days=days_ahead), tz)
     booked = (
-        _booked_per_day(type_id, tz, start, end)
+        slots.count_per_day(type_id, tz, start, end)
         if type_id is not None and rules.max_per_day is not None
         else None
     )

@@ -87,12 +87,25 @@ def busy_intervals(
 def booked_per_day(
     mt: MeetingType, start: datetime, end: datetime, *, exclude_booking: int | None = None
 ) -> Counter[date]:
-    """Count confirmed bookings of this type per organizer-local date."""
+    """Count confirmed bookings of this type per organizer-local date (when it has a maximum)."""
     if mt.max_per_day is None:
         return Counter()
-    tz = ZoneInfo(mt.page.timezone)
+    return count_per_day(
+        mt.id, ZoneInfo(mt.page.timezone), start, end, exclude_booking=exclude_booking
+    )
+
+
+def count_per_day(
+    type_id: int,
+    tz: ZoneInfo,
+    start: datetime,
+    end: datetime,
+    *,
+    exclude_booking: int | None = None,
+) -> Counter[date]:
+    """Count a type's confirmed bookings per local date in tz, around [start, end)."""
     query = select(Booking.start).where(
-        Booking.meeting_type_id == mt.id,
+        Booking.meeting_type_id == type_id,
         Booking.status == "confirmed",
         Booking.start >= start - PAD,
         Booking.start < end + PAD,
