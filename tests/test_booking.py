@@ -378,3 +378,41 @@ def test_a_mail_server_down_never_loses_the_booking(make_app, organizer, smtp_si
         from bwm.mail import outbox_counts
 
         assert outbox_counts().get("pending") == 2
+
+
+def test_a_past_booking_cannot_be_changed(make_app, smtp_sink):
+    from bwm.extensions import db
+    from bwm.services.organizers import create_organizer
+
+    class Clock:
+        at = datetime.now(STOCKHOLM)
+
+        def __call__(self):
+            return self.at
+
+    clock = Clock()
+    app = make_app(MAIL_SERVER=smtp_sink.host, MAIL_PORT=smtp_sink.port, CLOCK=clock)
+    with app.app_context():
+        create_organizer(
+            "p@example.com", "P", "long-password", slug="olga", timezone="Europe/Stockholm"
+        )
+        db.session.commit()
+    client = app.test_client()
+    created = book_api(client, monday_at(10)).json
+    token = created["manage_url"].rsplit("/", 1)[1]
+    clock.at = monday_at(10, 45)
+    assert (
+        client.patch(
+            f"/api/v1/bookings/{token}", json={"start": monday_at(14).isoformat()}
+        ).status_code
+        == 410
+    )
+    assert client.delete(f"/api/v1/bookings/{token}").status_code == 410
+    page = client.post(f"/m/{token}/cancel", data={"reason": ""})
+    assert page.status_code == 410
+    assert "already taken place" in soup(page).get_text()
+    assert client.get(f"/m/{token}/reschedule").status_code == 410
+    shown = soup(client.get(f"/m/{token}"))
+    assert "has taken place" in shown.get_text()
+    assert shown.find("button", string="Cancel booking") is None
+    assert client.get(f"/api/v1/bookings/{token}").json["booking"]["status"] == "confirmed"
