@@ -141,5 +141,8 @@ def _demo_busy(user_id: int, tz: ZoneInfo) -> None:
 
 
 def init_app(app: Flask) -> None:
+    from . import cli_policy  # adds `user set` to user_cli and the `org` group
+
     app.cli.add_command(user_cli)
     app.cli.add_command(demo)
+    cli_policy.init_app(app)

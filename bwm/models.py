@@ -16,6 +16,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -54,6 +55,9 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     licensed: Mapped[bool] = mapped_column(Boolean, default=True)
+    # On the organization's allow list / block list; which one counts is OrgSettings.user_policy.
+    allow_listed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    block_listed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
 
     page: Mapped[BookingPage | None] = relationship(back_populates="user", uselist=False)
@@ -213,6 +217,52 @@ class PrivateLink(db.Model):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     meeting_type: Mapped[MeetingType] = relationship()
+
+
+class OrgSettings(db.Model):
+    """The organization's policy: one row (id 1). The migration makes it with SPEC §3's defaults;
+    while it is missing, the defaults apply and the first change makes it again."""
+
+    __tablename__ = "org_settings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bookings_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    user_policy: Mapped[str] = mapped_column(String(8), default="none")  # none, allow, block
+    external_sharing: Mapped[bool] = mapped_column(Boolean, default=True)
+    anonymous_sharing: Mapped[bool] = mapped_column(Boolean, default=True)
+    max_detail: Mapped[str] = mapped_column(String(16), default="free_busy")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+
+
+class UserInvite(db.Model):
+    """A signed link an admin sent to a new user to set their password; it works once."""
+
+    __tablename__ = "user_invites"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_id: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    user: Mapped[User] = relationship()
+
+
+class CalendarShare(db.Model):
+    """An organizer's calendar shared with one email address at a level of detail."""
+
+    __tablename__ = "calendar_shares"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    detail: Mapped[str] = mapped_column(String(16))  # free_busy, limited, full: as asked for
+    token_id: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    user: Mapped[User] = relationship()
 
 
 class ApiToken(db.Model):

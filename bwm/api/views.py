@@ -10,7 +10,7 @@ from ..domain.errors import BookingClosed, ValidationFailed
 from ..domain.zones import get_zone
 from ..extensions import csrf, db, limiter
 from ..models import Booking, BusyBlock, MeetingType, PrivateLink
-from ..services import bookings, busy, meeting_types, pages, slots
+from ..services import bookings, busy, meeting_types, pages, policy, slots
 from ..services.validate import aware_datetime
 from ..web import now
 from . import bp
@@ -143,6 +143,11 @@ def _closed(exc: BookingClosed):
 def booking_reschedule(token: str):
     """Move the booking of a manage token to another free start."""
     booking = bookings.booking_for_token(token)
+    if not policy.may_publish(booking.meeting_type.page.user):
+        message = "the organizer's booking page is not available, so this booking can't be moved"
+        return jsonify(
+            {"error": f"{message}; it can still be cancelled", "reason": "unavailable"}
+        ), 403
     start = aware_datetime(json_body(), "start")
     try:
         bookings.reschedule(booking, start, now=now())

@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("attendee", __name__)
 
-from . import links, views  # noqa: E402, F401
+from . import links, shares, views  # noqa: E402, F401

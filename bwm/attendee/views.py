@@ -19,7 +19,7 @@ from ..domain.zones import get_zone, zone_names
 from ..extensions import db, limiter
 from ..htmx import render_htmx
 from ..models import Booking, MeetingType
-from ..services import bookings, pages, picker, slots
+from ..services import bookings, pages, picker, policy, slots
 from ..web import now
 from . import bp
 from .forms import BookingForm, CancelForm, RescheduleForm
@@ -202,6 +202,8 @@ def _manage_context(booking: Booking) -> dict:
         "past": booking.start <= current,
         "token": request.view_args["token"],
         "location": bookings.location_text(booking.meeting_type),
+        # Turned off by the organization's policy: cancelling still works, moving doesn't.
+        "organizer_available": policy.may_publish(booking.meeting_type.page.user),
     }
 
 
@@ -223,6 +225,23 @@ def manage_ics(token: str):
     response.headers["Content-Type"] = "text/calendar; charset=utf-8"
     response.headers["Content-Disposition"] = 'attachment; filename="invite.ics"'
     return response
+
+
+def _unavailable_page(booking: Booking):
+    """Answer 403: the organizer is turned off, so the booking can't move (it can be cancelled)."""
+    message = _(
+        "The organizer's booking page is not available at the moment, so this booking can't be "
+        "moved. You can still cancel it."
+    )
+    return (
+        render_template(
+            "attendee/manage.html",
+            closed=message,
+            cancel_form=CancelForm(),
+            **_manage_context(booking),
+        ),
+        403,
+    )
 
 
 def _closed_page(booking: Booking, reason: str):
@@ -267,6 +286,8 @@ def manage_reschedule(token: str):
     booking = _booking_or_error(token)
     if booking.status != "confirmed" or booking.start <= now():
         return _closed_page(booking, "cancelled" if booking.status != "confirmed" else "past")
+    if not policy.may_publish(booking.meeting_type.page.user):
+        return _unavailable_page(booking)
     context = _picker_context(
         booking.meeting_type,
         "attendee.manage_reschedule",
@@ -286,6 +307,8 @@ def manage_reschedule(token: str):
 def manage_reschedule_confirm(token: str):
     """Confirm the new time (GET shows it; POST moves the booking)."""
     booking = _booking_or_error(token)
+    if not policy.may_publish(booking.meeting_type.page.user):
+        return _unavailable_page(booking)
     form = RescheduleForm()
     if request.method == "GET":
         form.start.data = request.args.get("start")

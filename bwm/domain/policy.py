@@ -92,3 +92,14 @@ def set_user_bookings(
         return org, replace(user, block_listed=False)
     new_org = org if org.user_policy == "block" else replace(org, user_policy="block")
     return new_org, replace(user, block_listed=True)
+
+
+def colleague_level(org: OrgPolicy, requested: str) -> str:
+    """Return the level a signed-in colleague sees a share at, in /me.
+
+    The switches for people outside (external sharing, anonymous access) don't apply inside the
+    organization; the maximum level of detail does, as for every share.
+    """
+    if requested not in DETAILS:
+        raise ValueError(f"detail must be one of {', '.join(DETAILS)}")
+    return lower_detail(requested, org.max_detail)

@@ -13,13 +13,14 @@ from ..domain.errors import ValidationFailed
 from ..domain.tokens import TokenError, TokenSigner
 from ..extensions import db
 from ..models import BookingPage, MeetingType, PrivateLink
-from . import pages, validate
+from . import policy, validate
 
 LINK_SALT = "bwm.private-link"
 
 
 class LinkUnavailable(Exception):
-    """The link is fine but its page is offline (unpublished): a 404 like the page's."""
+    """The link is fine but its page is offline (unpublished, or its owner turned off by the
+    organization's policy): a 404 like the page's."""
 
 
 def _signer() -> TokenSigner:
@@ -144,7 +145,7 @@ def open_link(token: str, *, now: datetime) -> PrivateLink:
     link = db.session.scalar(select(PrivateLink).where(PrivateLink.token_id == token_id))
     if link is None:
         raise TokenError.invalid()
-    if pages.public_page(link.meeting_type.page.slug) is None:
+    if not policy.page_visible(link.meeting_type.page):
         raise LinkUnavailable()
     rules.ensure_active(state_of(link, now))
     return link

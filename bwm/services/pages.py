@@ -7,7 +7,7 @@ from sqlalchemy import select
 from ..domain.errors import Conflict, ValidationFailed
 from ..extensions import db
 from ..models import BookingPage
-from . import validate
+from . import policy, validate
 from .hours import hours_to_json, hours_to_rows, parse_hours, rows_to_hours
 
 
@@ -65,9 +65,13 @@ def update_page(page: BookingPage, data: dict) -> BookingPage:
 
 
 def public_page(slug: str) -> BookingPage | None:
-    """Return the page when attendees may see it, else None."""
+    """Return the page when attendees may see it, else None.
+
+    Unpublished, or its owner turned off by the organization's policy: nothing is deleted, the
+    page just answers "not available" until it is published or turned on again.
+    """
     page = page_by_slug(slug)
-    if page is None or not page.published:
+    if page is None or not policy.page_visible(page):
         return None
     return page
 

@@ -1,0 +1,58 @@
+"""Forms of the admin view. The services check the values; the forms only parse them."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, RadioField, StringField
+from wtforms.validators import DataRequired, Length, Optional
+
+from ..domain.policy import DETAILS, USER_POLICIES
+from ..organizer.forms import choices
+from ..services.policy import DETAIL_LABELS, POLICY_LABELS
+
+
+class OrgSettingsForm(FlaskForm):
+    bookings_enabled = BooleanField(_l("Bookings with me is on for the organization"))
+    user_policy = RadioField(
+        _l("Who may publish booking pages"),
+        choices=choices((mode, POLICY_LABELS[mode]) for mode in USER_POLICIES),
+    )
+    external_sharing = BooleanField(_l("Calendars may be shared with people outside"))
+    anonymous_sharing = BooleanField(
+        _l("Anonymous access (people who are not signed in may see free/busy times)")
+    )
+    max_detail = RadioField(
+        _l("The most a shared calendar may show"),
+        choices=choices((level, DETAIL_LABELS[level]) for level in DETAILS),
+    )
+
+    def changes(self) -> dict:
+        """Return the settings as the policy service names them."""
+        return {
+            "bookings_enabled": bool(self.bookings_enabled.data),
+            "user_policy": self.user_policy.data,
+            "external_sharing": bool(self.external_sharing.data),
+            "anonymous_sharing": bool(self.anonymous_sharing.data),
+            "max_detail": self.max_detail.data,
+        }
+
+
+class NewUserForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[Optional(), Length(min=8, max=500)])
+    invite = BooleanField(_l("Invite by email: they choose their own password"))
+    admin = BooleanField(_l("Administrator"))
+
+
+class UserSettingForm(FlaskForm):
+    """One click on a user's row: a setting's new value, "on"/"off" or "yes"/"no"."""
+
+    value = HiddenField()
+    confirm = HiddenField()
+
+
+class SetPasswordForm(FlaskForm):
+    password = PasswordField(
+        _l("New password"), validators=[DataRequired(), Length(min=8, max=500)]
+    )
+    confirm = PasswordField(_l("Repeat the password"), validators=[DataRequired()])
