@@ -1,5 +1,6 @@
 """The attendee's view: booking pages, the slot picker, booking, and managing a booking."""
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import (
@@ -15,10 +16,11 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from ..domain.errors import BookingClosed, SlotTaken, ValidationFailed
+from ..domain.tokens import TokenError
 from ..domain.zones import get_zone, zone_names
 from ..extensions import db, limiter
 from ..htmx import render_htmx
-from ..models import Booking, MeetingType
+from ..models import Booking, MeetingType, PrivateLink
 from ..services import bookings, pages, picker, policy, slots
 from ..web import now
 from . import bp
@@ -88,54 +90,71 @@ def meeting_type(slug: str, type_slug: str):
     return render_htmx("attendee/meeting_type.html", "attendee/_picker.html", **context)
 
 
-def _booking_form_page(mt: MeetingType, form: BookingForm, start: datetime, status: int = 200):
+@dataclass
+class BookingFlow:
+    """Where one booking flow lives: a public type's URLs or a private link's."""
+
+    mt: MeetingType
+    picker_endpoint: str
+    values: dict  # the URL values of both endpoints: slug and type_slug, or token
+    book_endpoint: str
+    page_template: str
+    form_template: str
+    link: PrivateLink | None = None
+
+    def picker_context(self, args: dict | None = None) -> dict:
+        context = _picker_context(
+            self.mt, self.picker_endpoint, self.values, self.book_endpoint, args
+        )
+        return {**context, **self.values}
+
+
+def _booking_form_page(flow: BookingFlow, form: BookingForm, start: datetime, status: int = 200):
+    mt = flow.mt
     tz = get_zone(form.timezone.data) or get_zone(mt.page.timezone)
+    local = start.astimezone(tz)
     return (
         render_template(
-            "attendee/book.html",
+            flow.form_template,
             page=mt.page,
             mt=mt,
             form=form,
-            start=start.astimezone(tz),
+            start=local,
             end=(start + timedelta(minutes=mt.duration_minutes)).astimezone(tz),
             organizer_start=start.astimezone(get_zone(mt.page.timezone)),
             tz=tz,
             back=url_for(
-                "attendee.meeting_type",
-                slug=mt.page.slug,
-                type_slug=mt.slug,
+                flow.picker_endpoint,
+                **flow.values,
                 tz=tz.key,
-                month=start.astimezone(tz).strftime("%Y-%m"),
-                date=start.astimezone(tz).date().isoformat(),
+                month=local.strftime("%Y-%m"),
+                date=local.date().isoformat(),
             ),
+            **flow.values,
         ),
         status,
     )
 
 
-def _taken_page(mt: MeetingType, start: datetime | None, tz_key: str):
+def _taken_page(flow: BookingFlow, start: datetime | None, tz_key: str):
     """Answer 409 with the fresh times of the day that was asked for."""
     args = {"tz": tz_key}
     if start is not None:
-        local = start.astimezone(get_zone(tz_key) or get_zone(mt.page.timezone))
+        local = start.astimezone(get_zone(tz_key) or get_zone(flow.mt.page.timezone))
         args.update(month=local.strftime("%Y-%m"), date=local.date().isoformat())
-    values = {"slug": mt.page.slug, "type_slug": mt.slug}
-    context = _picker_context(mt, "attendee.meeting_type", values, "attendee.book", args)
     return make_response(
         render_template(
-            "attendee/meeting_type.html",
+            flow.page_template,
             taken=_("Sorry, that time was just taken. Please pick another one."),
-            **context,
+            **flow.picker_context(args),
         ),
         409,
     )
 
 
-@bp.route("/b/<slug>/<type_slug>/book", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["RATELIMIT_BOOKING"], methods=["POST"])
-def book(slug: str, type_slug: str):
-    """Ask for name, email and note for the chosen time, then book it."""
-    mt = _type_or_404(slug, type_slug)
+def run_booking(flow: BookingFlow):
+    """Ask for name, email and note for the chosen time (GET), then book it (POST)."""
+    mt = flow.mt
     form = BookingForm()
     if request.method == "GET":
         form.start.data = request.args.get("start")
@@ -143,13 +162,13 @@ def book(slug: str, type_slug: str):
     start = _parse_start(form.start.data)
     tz_key = form.timezone.data if get_zone(form.timezone.data) else mt.page.timezone
     if start is None:
-        return redirect(url_for("attendee.meeting_type", slug=slug, type_slug=type_slug))
+        return redirect(url_for(flow.picker_endpoint, **flow.values))
     if request.method == "GET":
         if not _still_free(mt, start):
-            return _taken_page(mt, start, tz_key)
-        return _booking_form_page(mt, form, start)
+            return _taken_page(flow, start, tz_key)
+        return _booking_form_page(flow, form, start)
     if not form.validate():
-        return _booking_form_page(mt, form, start, 422)
+        return _booking_form_page(flow, form, start, 422)
     data = {
         "start": start.isoformat(),
         "name": form.name.data,
@@ -158,18 +177,39 @@ def book(slug: str, type_slug: str):
         "timezone": tz_key,
     }
     try:
-        booking = bookings.book(mt, data, now=now(), language=str(get_locale() or "en"))
+        booking = bookings.book(
+            mt, data, now=now(), language=str(get_locale() or "en"), link=flow.link
+        )
         db.session.commit()
     except ValidationFailed as exc:
         db.session.rollback()
         for field, message in exc.errors.items():
             getattr(form, field, form.name).errors.append(message)
-        return _booking_form_page(mt, form, start, 422)
+        return _booking_form_page(flow, form, start, 422)
     except SlotTaken:
         db.session.rollback()
-        return _taken_page(mt, start, tz_key)
+        return _taken_page(flow, start, tz_key)
+    except TokenError:
+        db.session.rollback()  # the link was used, expired or revoked meanwhile: the 410 page
+        raise
     bookings.deliver_now(now())
     return redirect(url_for("attendee.manage", token=bookings.manage_token(booking)), 303)
+
+
+@bp.route("/b/<slug>/<type_slug>/book", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["RATELIMIT_BOOKING"], methods=["POST"])
+def book(slug: str, type_slug: str):
+    """Ask for name, email and note for the chosen time, then book it."""
+    return run_booking(
+        BookingFlow(
+            mt=_type_or_404(slug, type_slug),
+            picker_endpoint="attendee.meeting_type",
+            values={"slug": slug, "type_slug": type_slug},
+            book_endpoint="attendee.book",
+            page_template="attendee/meeting_type.html",
+            form_template="attendee/book.html",
+        )
+    )
 
 
 def _still_free(mt: MeetingType, start: datetime) -> bool:
