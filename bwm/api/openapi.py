@@ -91,6 +91,43 @@ BOOKING_BODY = {
     },
 }
 
+CALENDAR_BODY = {
+    "type": "object",
+    "required": ["kind", "url"],
+    "properties": {
+        "kind": {"enum": ["ics", "caldav"]},
+        "url": {"type": "string", "format": "uri"},
+        "username": {"type": "string"},
+        "password": {"type": "string", "writeOnly": True},
+        "write_bookings": {"type": "boolean"},
+    },
+}
+CALENDAR = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "integer"},
+        "kind": {"enum": ["ics", "caldav"]},
+        "url": {"type": "string"},
+        "status": {"enum": ["pending", "ok", "error"]},
+        "last_synced_at": {"type": ["string", "null"], "format": "date-time"},
+        "error": {"type": ["string", "null"]},
+        "write_bookings": {"type": "boolean"},
+    },
+}
+CALENDAR_LIST = {
+    "type": "object",
+    "properties": {"calendars": {"type": "array", "items": CALENDAR}},
+}
+SHARE = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "integer"},
+        "url": {"type": "string"},
+        "ics_url": {"type": "string"},
+        "detail": {"enum": ["free_busy", "limited", "full"]},
+    },
+}
+
 
 def _json(schema: dict, description: str = "OK") -> dict:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
@@ -334,6 +371,60 @@ def document() -> dict:
                         "410": {"description": "Closed"},
                     },
                     parameters=[_path_param("uid")],
+                ),
+            },
+            "/api/v1/me/calendars": {
+                "get": _op("Connected calendars", {"200": _json(CALENDAR_LIST)}),
+                "post": _op(
+                    "Connect an ICS feed or a CalDAV calendar",
+                    {
+                        "201": _json(CALENDAR),
+                        "409": {"description": "Already connected"},
+                        "422": invalid,
+                    },
+                    body=CALENDAR_BODY,
+                ),
+            },
+            "/api/v1/me/calendars/{id}": {
+                "parameters": [_path_param("id", "integer")],
+                "get": _op("One connected calendar", {"200": _json(CALENDAR), "404": not_found}),
+                "patch": _op(
+                    "Change a connected calendar",
+                    {"200": _json(CALENDAR), "404": not_found, "422": invalid},
+                    body=CALENDAR_BODY,
+                ),
+                "delete": _op(
+                    "Disconnect a calendar", {"204": {"description": "Removed"}, "404": not_found}
+                ),
+            },
+            "/api/v1/me/calendars/{id}/sync": {
+                "parameters": [_path_param("id", "integer")],
+                "post": _op("Sync now", {"200": _json(CALENDAR), "404": not_found}),
+            },
+            "/api/v1/me/calendar-shares": {
+                "get": _op("Calendar shares", {"200": _json({"type": "object"})}),
+                "post": _op(
+                    "Share the calendar with an email address",
+                    {
+                        "201": _json(SHARE),
+                        "403": {"description": "Sharing is off"},
+                        "409": {"description": "Already shared with that address"},
+                        "422": invalid,
+                    },
+                    body={
+                        "type": "object",
+                        "required": ["email", "detail"],
+                        "properties": {
+                            "email": {"type": "string", "format": "email"},
+                            "detail": {"enum": ["free_busy", "limited", "full"]},
+                        },
+                    },
+                ),
+            },
+            "/api/v1/me/calendar-shares/{id}": {
+                "parameters": [_path_param("id", "integer")],
+                "delete": _op(
+                    "Revoke a share", {"204": {"description": "Revoked"}, "404": not_found}
                 ),
             },
             "/api/v1/me/busy": {
