@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from .domain.errors import Conflict, SlotTaken, ValidationFailed
+from .domain.errors import BookingClosed, Conflict, SlotTaken, ValidationFailed
 from .domain.tokens import TokenError
 
 
@@ -66,6 +66,16 @@ def init_app(app: Flask) -> None:
         if wants_json():
             return jsonify({"error": message}), 409
         return render_error(409, message)
+
+    @app.errorhandler(BookingClosed)
+    def booking_closed(exc: BookingClosed):
+        message = {
+            "cancelled": _("This booking was cancelled, so it can't be changed."),
+            "past": _("This meeting has already taken place, so it can't be changed."),
+        }[exc.reason]
+        if wants_json():
+            return jsonify({"error": message, "reason": exc.reason}), 410
+        return render_error(410, message)
 
     @app.errorhandler(CSRFError)
     def csrf_failed(exc: CSRFError):

@@ -6,7 +6,7 @@ from flask import abort, current_app, g, jsonify, request
 from flask_babel import get_locale
 from sqlalchemy import select
 
-from ..domain.errors import BookingClosed, ValidationFailed
+from ..domain.errors import ValidationFailed
 from ..domain.zones import get_zone
 from ..extensions import csrf, db, limiter
 from ..models import Booking, BusyBlock, MeetingType, PrivateLink
@@ -131,12 +131,7 @@ def booking_show(token: str):
     return jsonify({"booking": bookings.booking_to_dict(bookings.booking_for_token(token))})
 
 
-def _closed(exc: BookingClosed):
-    message = {
-        "cancelled": "this booking is cancelled and can't be changed",
-        "past": "this meeting has already taken place and can't be changed",
-    }[exc.reason]
-    return jsonify({"error": message, "reason": exc.reason}), 410
+# A cancelled or past booking raises BookingClosed: errors.py answers 410 for all of these.
 
 
 @bp.patch("/bookings/<token>")
@@ -149,11 +144,7 @@ def booking_reschedule(token: str):
             {"error": f"{message}; it can still be cancelled", "reason": "unavailable"}
         ), 403
     start = aware_datetime(json_body(), "start")
-    try:
-        bookings.reschedule(booking, start, now=now())
-    except BookingClosed as exc:
-        db.session.rollback()
-        return _closed(exc)
+    bookings.reschedule(booking, start, now=now())
     db.session.commit()
     bookings.deliver_now(now())
     return jsonify({"booking": bookings.booking_to_dict(booking)})
@@ -164,11 +155,7 @@ def booking_cancel(token: str):
     """Cancel the booking of a manage token, with an optional reason."""
     booking = bookings.booking_for_token(token)
     reason = json_body().get("reason") or ""
-    try:
-        bookings.cancel(booking, reason=reason, now=now(), by="attendee")
-    except BookingClosed as exc:
-        db.session.rollback()
-        return _closed(exc)
+    bookings.cancel(booking, reason=reason, now=now(), by="attendee")
     db.session.commit()
     bookings.deliver_now(now())
     return jsonify({"booking": bookings.booking_to_dict(booking)})
@@ -306,11 +293,7 @@ def my_booking_cancel(uid: str):
     if booking is None:
         abort(404, description="no such booking")
     reason = json_body().get("reason") or ""
-    try:
-        bookings.cancel(booking, reason=reason, now=now(), by="organizer")
-    except BookingClosed as exc:
-        db.session.rollback()
-        return _closed(exc)
+    bookings.cancel(booking, reason=reason, now=now(), by="organizer")
     db.session.commit()
     bookings.deliver_now(now())
     return jsonify({"booking": bookings.booking_to_dict(booking)})
