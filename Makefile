@@ -5,12 +5,15 @@ STAMP  := $(VENV)/.installed-stamp
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: install run test bench lint format clean
+.PHONY: install run test bench lint format clean messages
 
-$(STAMP): pyproject.toml
+PO_FILES := $(wildcard bwm/translations/*/LC_MESSAGES/messages.po)
+
+$(STAMP): pyproject.toml $(PO_FILES)
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[dev]'
+	$(VENV)/bin/pybabel -q compile -d bwm/translations
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -35,6 +38,12 @@ lint: install
 format: install
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
+
+# Re-extract the strings and merge them into the sv, da and nl catalogues (then translate the new ones).
+messages: install
+	$(VENV)/bin/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext --sort-output --no-location \
+		-o bwm/translations/messages.pot .
+	$(VENV)/bin/pybabel -q update --no-fuzzy-matching -d bwm/translations -i bwm/translations/messages.pot
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -2,6 +2,7 @@
 
 import sqlite3
 from datetime import date, datetime
+from urllib.parse import urlencode
 
 from babel import dates as babel_dates
 from flask import Flask, g, jsonify, request
@@ -31,6 +32,7 @@ def long_date(value: date) -> str:
 
 
 def month_name(value: date) -> str:
+    """Format a month and year for the page's language ("december 2026")."""
     return babel_dates.format_date(value, "LLLL y", locale=get_locale() or "en")
 
 
@@ -39,8 +41,33 @@ def clock(value: datetime) -> str:
     return value.strftime("%H:%M")
 
 
+# Each language named in itself, for the switcher.
+LANGUAGE_NAMES = {"en": "English", "sv": "Svenska", "da": "Dansk", "nl": "Nederlands"}
+
+
+def language_links() -> list[dict]:
+    """List the switcher's links: this page in each language, the rest of the query kept."""
+    current = str(get_locale() or "en")
+    links = []
+    for code in _languages():
+        args = request.args.copy()
+        args["lang"] = code
+        links.append(
+            {
+                "code": code,
+                "name": LANGUAGE_NAMES.get(code, code),
+                "url": f"{request.path}?{urlencode(list(args.items(multi=True)))}",
+                "current": code == current,
+            }
+        )
+    return links
+
+
 def select_locale() -> str:
-    """Choose the language: ?lang=, then the remembered choice, then the browser's."""
+    """Choose the language: ?lang=, then the remembered choice, then the browser's, then English.
+
+    A per-page default language would sit between the browser's and English; pages have none yet.
+    """
     languages = _languages()
     asked = request.args.get("lang")
     if asked in languages:
@@ -49,7 +76,7 @@ def select_locale() -> str:
     remembered = request.cookies.get("lang")
     if remembered in languages:
         return remembered
-    return request.accept_languages.best_match(languages) or languages[0]
+    return request.accept_languages.best_match(languages) or "en"
 
 
 def _languages() -> list[str]:
@@ -61,6 +88,7 @@ def _languages() -> list[str]:
 def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale() or "en")
+    app.jinja_env.globals["language_links"] = language_links
     app.jinja_env.filters["long_date"] = long_date
     app.jinja_env.filters["month_name"] = month_name
     app.jinja_env.filters["clock"] = clock
