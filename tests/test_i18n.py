@@ -204,3 +204,18 @@ def test_an_attendee_booking_in_dutch_gets_dutch_email(make_app, smtp_sink, make
     assert str(organizer_mail["Subject"]).strip().startswith("Booked: ")
     assert "Monday" in organizer_mail["Subject"]
     assert "booked a meeting with you" in organizer_mail.get_body(("plain",)).get_content()
+
+    def summary_and_description(message) -> tuple[str, str]:
+        from icalendar import Calendar
+
+        for part in message.walk():
+            if part.get_content_type() == "text/calendar":
+                event = Calendar.from_ical(part.get_payload(decode=True)).walk("VEVENT")[0]
+                return str(event["SUMMARY"]), str(event.get("DESCRIPTION", ""))
+        raise AssertionError("no invitation")
+
+    summary, description = summary_and_description(attendee)
+    assert summary.endswith(": Olga en Anna Attendee")
+    assert "Verzetten of annuleren: http" in description
+    summary, description = summary_and_description(organizer_mail)
+    assert summary.endswith(": Olga and Anna Attendee")

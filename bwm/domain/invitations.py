@@ -25,6 +25,9 @@ class BookingFacts:
     created: datetime  # aware; DTSTAMP
     manage_url: str | None = None  # only in the attendee's copy
     cancelled: bool = False
+    # Labels in the reader's language (the caller translates; the domain has no locale).
+    online_label: str = "Online meeting"
+    manage_label: str = "Reschedule or cancel"
 
 
 def _address(name: str, email: str, role: str | None = None) -> vCalAddress:
@@ -56,10 +59,10 @@ def build_invitation(facts: BookingFacts, method: str, *, stamp: datetime) -> by
     event.add("summary", facts.title)
     lines = [facts.description] if facts.description else []
     if facts.online_meeting_url:
-        lines.append(f"Online meeting: {facts.online_meeting_url}")
+        lines.append(f"{facts.online_label}: {facts.online_meeting_url}")
         event.add("url", facts.online_meeting_url)
     if facts.manage_url:
-        lines.append(f"Reschedule or cancel: {facts.manage_url}")
+        lines.append(f"{facts.manage_label}: {facts.manage_url}")
     if lines:
         event.add("description", "\n\n".join(lines))
     location = facts.location or facts.online_meeting_url or ""

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app, g, has_request_context, render_template, url_for
 from flask_babel import force_locale
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from .. import mail
@@ -221,7 +222,12 @@ def facts(booking: Booking, *, for_attendee: bool) -> BookingFacts:
         sequence=booking.sequence,
         start=booking.start,
         end=booking.end,
-        title=f"{mt.title}: {organizer.name} and {booking.attendee_name}",
+        title=_(
+            "%(title)s: %(organizer)s and %(attendee)s",
+            title=mt.title,
+            organizer=organizer.name,
+            attendee=booking.attendee_name,
+        ),
         description=mt.description,
         location=location_text(mt),
         online_meeting_url=booking.online_meeting_url,
@@ -232,6 +238,8 @@ def facts(booking: Booking, *, for_attendee: bool) -> BookingFacts:
         created=booking.created_at,
         manage_url=manage_url(booking) if for_attendee else None,
         cancelled=booking.status == "cancelled",
+        online_label=_("Online meeting"),
+        manage_label=_("Reschedule or cancel"),
     )
 
 
@@ -271,12 +279,13 @@ def notify(booking: Booking, kind: str, *, now: datetime, by: str = "attendee") 
             subject = render_template("email/subject.txt", **context).strip()
             text = render_template("email/booking.txt", **context)
             html = render_template("email/booking.html", **context)
+            ics = invitation(booking, for_attendee=to_attendee, now=now) if with_ics else None
         message = mail.enqueue(
             booking.attendee_email if to_attendee else organizer.email,
             subject,
             text,
             html,
-            ics=invitation(booking, for_attendee=to_attendee, now=now) if with_ics else None,
+            ics=ics,
             ics_method=method if with_ics else None,
             now=now,
         )
