@@ -140,3 +140,15 @@ def test_attendee_pages_fit_a_phone(site, browser):
     widths["form"] = page.evaluate("document.documentElement.scrollWidth")
     context.close()
     assert {k: w for k, w in widths.items() if w > 375} == {}
+
+
+def test_picker_swaps_move_focus_to_what_came_in(site, tab):
+    page = tab
+    day = next_weekday(1)
+    page.goto(f"{site['base']}/b/ada/intro?tz=Europe/Stockholm&month={day:%Y-%m}")
+    assert page.locator("#picker").get_attribute("aria-live") == "polite"
+    page.locator(".calendar a.day").first.click()
+    page.locator(".times a").first.wait_for()
+    assert page.evaluate("document.activeElement.id") == "times-heading"
+    page.get_by_role("link", name="Next month").click()
+    page.wait_for_function("document.activeElement.id === 'month-heading'")

@@ -35,8 +35,10 @@
     if (el) { el.textContent = ""; setTimeout(function () { el.textContent = text; }, 50); }
   }
   document.addEventListener("DOMContentLoaded", function () { detectZone(document); });
-  document.addEventListener("htmx:afterSwap", function (ev) {
+  document.addEventListener("htmx:afterSettle", function (ev) {
     var target = ev.detail.target;
+    // An outerHTML swap replaces the target: look up its successor by id.
+    if (!target.isConnected && target.id) target = document.getElementById(target.id) || target;
     detectZone(target);
     // Move focus to what was swapped in, and say so, when it asks for it.
     var focus = target.querySelector("[data-focus]") || (target.matches("[data-focus]") ? target : null);
