@@ -5,7 +5,7 @@ from datetime import date, datetime
 from urllib.parse import urlencode
 
 from babel import dates as babel_dates
-from flask import Flask, g, jsonify, request
+from flask import Flask, g, has_request_context, jsonify, request
 from flask_babel import get_locale
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
@@ -69,6 +69,8 @@ def select_locale() -> str:
     A per-page default language would sit between the browser's and English; pages have none yet.
     """
     languages = _languages()
+    if not has_request_context():  # the worker: callers that know better use force_locale
+        return languages[0]
     asked = request.args.get("lang")
     if asked in languages:
         g.lang_chosen = asked
