@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import threading
+import urllib.error
+import urllib.request
+from collections import Counter
 from contextlib import contextmanager
 
 from werkzeug.serving import make_server
@@ -20,3 +24,31 @@ def serve(app):
         server.shutdown()
         thread.join(timeout=10)
         server.server_close()
+
+
+def race(requests: list[tuple[str, dict]]) -> Counter:
+    """POST each (url, JSON body) from its own thread, all released at once; count the statuses."""
+    barrier = threading.Barrier(len(requests))
+    outcomes: list[int] = []
+
+    def post(url: str, body: dict) -> None:
+        request = urllib.request.Request(
+            url,
+            data=json.dumps(body).encode(),
+            headers={"Content-Type": "application/json"},
+            method="POST",
+        )
+        barrier.wait()
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:
+                outcomes.append(response.status)
+        except urllib.error.HTTPError as exc:
+            exc.close()  # its response holds the socket
+            outcomes.append(exc.code)
+
+    threads = [threading.Thread(target=post, args=pair) for pair in requests]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    return Counter(outcomes)

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import threading
-import urllib.error
-import urllib.request
 from collections import Counter
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -14,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.helpers import next_weekday
-from tests.servers import serve
+from tests.servers import race, serve
 
 RACERS = 12
 
@@ -36,36 +32,6 @@ def racing_app(make_app):
         )
         db.session.commit()
     return app
-
-
-def _post(url: str, body: dict, barrier: threading.Barrier, outcomes: list) -> None:
-    request = urllib.request.Request(
-        url,
-        data=json.dumps(body).encode(),
-        headers={"Content-Type": "application/json"},
-        method="POST",
-    )
-    barrier.wait()
-    try:
-        with urllib.request.urlopen(request, timeout=60) as response:
-            outcomes.append(response.status)
-    except urllib.error.HTTPError as exc:
-        outcomes.append(exc.code)
-        exc.close()
-
-
-def _race(base: str, bodies: list[tuple[str, dict]]) -> Counter:
-    barrier = threading.Barrier(len(bodies))
-    outcomes: list[int] = []
-    threads = [
-        threading.Thread(target=_post, args=(base + path, body, barrier, outcomes))
-        for path, body in bodies
-    ]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    return Counter(outcomes)
 
 
 def _count_bookings(app) -> int:
@@ -92,7 +58,7 @@ def test_many_attendees_racing_for_one_slot_get_one_booking(racing_app):
             )
             for i in range(RACERS)
         ]
-        outcomes = _race(base, bodies)
+        outcomes = race([(base + path, body) for path, body in bodies])
     assert outcomes == Counter({201: 1, 409: RACERS - 1})
     assert _count_bookings(racing_app) == 1
 
@@ -107,7 +73,7 @@ def test_racing_for_overlapping_slots_gives_one_booking(racing_app):
             )
             for i in range(RACERS)
         ]
-        outcomes = _race(base, bodies)
+        outcomes = race([(base + path, body) for path, body in bodies])
     assert outcomes == Counter({201: 1, 409: RACERS - 1})
     assert _count_bookings(racing_app) == 1
 
@@ -122,6 +88,6 @@ def test_racing_for_separate_slots_books_them_all(racing_app):
             )
             for s in starts
         ]
-        outcomes = _race(base, bodies)
+        outcomes = race([(base + path, body) for path, body in bodies])
     assert outcomes == Counter({201: 4})
     assert _count_bookings(racing_app) == 4

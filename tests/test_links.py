@@ -6,10 +6,6 @@ that expires seconds after it was made is tested without sleeping.
 
 from __future__ import annotations
 
-import json
-import threading
-import urllib.error
-import urllib.request
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
@@ -21,7 +17,7 @@ from itsdangerous import URLSafeSerializer
 from sqlalchemy import func, select
 
 from tests.helpers import next_weekday
-from tests.servers import serve
+from tests.servers import race, serve
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 BASE = "http://bwm.example.com"
@@ -356,22 +352,6 @@ def racing_app(make_app):
     return app
 
 
-def _post(url: str, body: dict, barrier: threading.Barrier, outcomes: list) -> None:
-    request = urllib.request.Request(
-        url,
-        data=json.dumps(body).encode(),
-        headers={"Content-Type": "application/json"},
-        method="POST",
-    )
-    barrier.wait()
-    try:
-        with urllib.request.urlopen(request, timeout=60) as response:
-            outcomes.append(response.status)
-    except urllib.error.HTTPError as exc:
-        exc.close()  # its response holds the socket
-        outcomes.append(exc.code)
-
-
 def test_attendees_racing_one_single_use_link_for_different_times_get_one_booking(racing_app):
     from bwm.extensions import db
     from bwm.models import Booking, PrivateLink
@@ -379,26 +359,17 @@ def test_attendees_racing_one_single_use_link_for_different_times_get_one_bookin
     token = racing_app.config["RACE_TOKEN"]
     # Eight different free times: only the link, not the slot, can stop the others.
     starts = [monday_at(9 + i // 2, 30 * (i % 2)) for i in range(RACERS)]
-    barrier = threading.Barrier(RACERS)
-    outcomes: list[int] = []
     with serve(racing_app) as base:
-        threads = [
-            threading.Thread(
-                target=_post,
-                args=(
+        outcomes = race(
+            [
+                (
                     f"{base}/api/v1/links/{token}/bookings",
                     {"start": s.isoformat(), "name": f"Racer {i}", "email": f"r{i}@example.org"},
-                    barrier,
-                    outcomes,
-                ),
-            )
-            for i, s in enumerate(starts)
-        ]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(timeout=120)
-    assert Counter(outcomes) == Counter({201: 1, 410: RACERS - 1})
+                )
+                for i, s in enumerate(starts)
+            ]
+        )
+    assert outcomes == Counter({201: 1, 410: RACERS - 1})
     with racing_app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Booking)) == 1
         link = db.session.scalar(select(PrivateLink))
