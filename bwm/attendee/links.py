@@ -28,7 +28,6 @@ def _flow(found: PrivateLink, token: str) -> BookingFlow:
         values={"token": token},
         book_endpoint="attendee.link_book",
         page_template="attendee/link.html",
-        form_template="attendee/link_book.html",
         link=found,
     )
 

@@ -99,7 +99,6 @@ class BookingFlow:
     values: dict  # the URL values of both endpoints: slug and type_slug, or token
     book_endpoint: str
     page_template: str
-    form_template: str
     link: PrivateLink | None = None
 
     def picker_context(self, args: dict | None = None) -> dict:
@@ -115,7 +114,8 @@ def _booking_form_page(flow: BookingFlow, form: BookingForm, start: datetime, st
     local = start.astimezone(tz)
     return (
         render_template(
-            flow.form_template,
+            "attendee/book.html",
+            flow=flow,
             page=mt.page,
             mt=mt,
             form=form,
@@ -207,7 +207,6 @@ def book(slug: str, type_slug: str):
             values={"slug": slug, "type_slug": type_slug},
             book_endpoint="attendee.book",
             page_template="attendee/meeting_type.html",
-            form_template="attendee/book.html",
         )
     )
 
