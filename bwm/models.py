@@ -58,6 +58,11 @@ class User(UserMixin, db.Model):
     # On the organization's allow list / block list; which one counts is OrgSettings.user_policy.
     allow_listed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     block_listed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The language of the organizer's own emails and pages (en, sv, da, nl).
+    language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
+    # Raised in the transaction of any change to what this user's public pages and slots show
+    # (bwm/services/versions.py); answers cached under an older version are never served.
+    data_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
 
     page: Mapped[BookingPage | None] = relationship(back_populates="user", uselist=False)
@@ -73,6 +78,8 @@ class BookingPage(db.Model):
     welcome: Mapped[str] = mapped_column(Text, default="")
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     published: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The language visitors get when neither ?lang, a remembered choice nor their browser decides.
+    default_language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
 
     user: Mapped[User] = relationship(back_populates="page")
@@ -231,6 +238,8 @@ class OrgSettings(db.Model):
     external_sharing: Mapped[bool] = mapped_column(Boolean, default=True)
     anonymous_sharing: Mapped[bool] = mapped_column(Boolean, default=True)
     max_detail: Mapped[str] = mapped_column(String(16), default="free_busy")
+    # Raised with every change, like User.data_version, for cached public answers.
+    version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
 
 

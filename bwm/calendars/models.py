@@ -46,6 +46,10 @@ class CalendarBusy(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     start: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     end: Mapped[datetime] = mapped_column(UTCDateTime)
+    # What the event says, for calendar shares at "limited" (summary, location) or "full" detail.
+    summary: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    location: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    description: Mapped[str] = mapped_column(Text, default="", server_default="")
 
 
 class CalendarWriteBack(db.Model):

@@ -260,7 +260,7 @@ def notify(booking: Booking, kind: str, *, now: datetime, by: str = "attendee") 
     with_ics = kind != "reminder"
     for role in ("attendee", "organizer"):
         to_attendee = role == "attendee"
-        language = booking.language if to_attendee else "en"
+        language = booking.language if to_attendee else organizer.language
         tz = ZoneInfo(booking.attendee_timezone if to_attendee else mt.page.timezone)
         context = {
             "booking": booking,
