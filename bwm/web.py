@@ -45,6 +45,11 @@ def clock(value: datetime) -> str:
 LANGUAGE_NAMES = {"en": "English", "sv": "Svenska", "da": "Dansk", "nl": "Nederlands"}
 
 
+def language_choices() -> list[tuple[str, str]]:
+    """List (code, name) of the languages offered, each name in its own language."""
+    return [(code, LANGUAGE_NAMES.get(code, code)) for code in _languages()]
+
+
 def language_links() -> list[dict]:
     """List the switcher's links: this page in each language, the rest of the query kept."""
     current = str(get_locale() or "en")
@@ -66,7 +71,9 @@ def language_links() -> list[dict]:
 def select_locale() -> str:
     """Choose the language: ?lang=, then the remembered choice, then the browser's, then English.
 
-    A per-page default language would sit between the browser's and English; pages have none yet.
+    Under /me and /admin the signed-in organizer's own language stands in for the browser's; on
+    a booking page (and its private links and API) the page's default language comes after the
+    browser's, for visitors whose browser asks for none of ours.
     """
     languages = _languages()
     if not has_request_context():  # the worker: callers that know better use force_locale
@@ -78,7 +85,43 @@ def select_locale() -> str:
     remembered = request.cookies.get("lang")
     if remembered in languages:
         return remembered
-    return request.accept_languages.best_match(languages) or "en"
+    if request.blueprint in ORGANIZER_BLUEPRINTS:
+        from flask_login import current_user
+
+        if current_user.is_authenticated and current_user.language in languages:
+            return current_user.language
+    browser = request.accept_languages.best_match(languages)
+    if browser:
+        return browser
+    page_default = _page_language()
+    return page_default if page_default in languages else "en"
+
+
+# The views an organizer sees in their own language.
+ORGANIZER_BLUEPRINTS = ("organizer", "admin")
+# The views of a private link, named by its token rather than by the page's slug.
+LINK_ENDPOINTS = (
+    "attendee.link",
+    "attendee.link_book",
+    "api.link_slots",
+    "api.link_booking_create",
+)
+
+
+def _page_language() -> str | None:
+    """Return the default language of the booking page this request is for, if any."""
+    from .services import links, pages
+
+    args = request.view_args or {}
+    if request.blueprint not in ("attendee", "api"):
+        return None
+    if "slug" in args:
+        page = pages.public_page(args["slug"])
+    elif request.endpoint in LINK_ENDPOINTS and "token" in args:
+        page = links.public_page_of(args["token"])
+    else:
+        return None
+    return page.default_language if page is not None else None
 
 
 def _languages() -> list[str]:

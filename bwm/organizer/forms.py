@@ -20,6 +20,7 @@ from wtforms.validators import InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget, NumberInput
 
 from ..domain.zones import zone_names
+from ..web import language_choices
 
 try:
     from wtforms import SelectChoice
@@ -61,10 +62,16 @@ class PageSettingsForm(FlaskForm):
     welcome = TextAreaField(_l("Welcome text"))
     timezone = SelectField(_l("Time zone"), validate_choice=False)
     published = BooleanField(_l("Published: people with the link can book"))
+    # The services check the codes (an unknown one is a 422 beside its field, nothing saved).
+    default_language = SelectField(_l("Default language of the page"), validate_choice=False)
+    language = SelectField(_l("Your language"), validate_choice=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.timezone.choices = list(zone_names())
+        languages = choices(language_choices())
+        self.default_language.choices = languages
+        self.language.choices = list(languages)
 
 
 class MultiCheckboxField(SelectMultipleField):

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
@@ -16,7 +17,7 @@ from ..domain.errors import BookingClosed, Conflict, ValidationFailed
 from ..extensions import db
 from ..htmx import is_htmx, render_htmx
 from ..models import Booking, BusyBlock, MeetingType
-from ..services import bookings, busy, meeting_types, pages
+from ..services import bookings, busy, meeting_types, organizers, pages
 from ..services.hours import WEEKDAYS
 from ..web import now
 from . import bp, editors, preview
@@ -81,9 +82,9 @@ def _page_context(form: PageSettingsForm, hours: editors.HoursState, errors: dic
 
 @bp.route("/page", methods=["GET", "POST"])
 def page_settings():
-    """Change the booking page's address, name, welcome, zone, publishing and working hours."""
+    """Change the booking page's address, name, welcome, zone, publishing, languages and hours."""
     page = current_user.page
-    form = PageSettingsForm(obj=page)
+    form = PageSettingsForm(obj=page, language=current_user.language)
     if request.method == "GET":
         hours = editors.hours_from_json(pages.page_to_dict(page)["hours"])
         return render_template("organizer/page_settings.html", **_page_context(form, hours, {}))
@@ -101,16 +102,24 @@ def page_settings():
             "timezone": form.timezone.data or "",
             "published": bool(form.published.data),
             "hours": editors.hours_to_json(hours),
+            "default_language": form.default_language.data,
+            "language": form.language.data,
         }
+        before = current_user.language
         try:
-            pages.update_page(page, data)
+            organizers.update_settings(current_user, data, current_app.config["LANGUAGES"])
         except ValidationFailed as exc:
             errors = _page_errors(form, hours, exc.errors)
         except Conflict as exc:
             _add_error(form, exc.field, exc.message)
         else:
             db.session.commit()
-            flash(_("Your booking page is saved."), "success")
+            language = str(get_locale() or "en")
+            if current_user.language != before:
+                # A choice just made beats one remembered from the switcher: remember it instead.
+                language = g.lang_chosen = current_user.language
+            with force_locale(language):  # the language of the page the redirect shows
+                flash(_("Your booking page is saved."), "success")
             return redirect(url_for(".page_settings"), 303)
         db.session.rollback()
     return render_template(
@@ -136,7 +145,7 @@ def page_day_hours(day: str):
     """Add or remove a window of one day in the page's hours editor; save nothing."""
     if day not in WEEKDAYS:
         abort(404)
-    form = PageSettingsForm(obj=current_user.page)
+    form = PageSettingsForm(obj=current_user.page, language=current_user.language)
     hours = editors.hours_from_form(request.form)
     editors.apply_hours_action(hours, request.form.get("action", ""))
     context = _page_context(form, hours, {})

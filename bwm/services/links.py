@@ -133,6 +133,22 @@ def link_to_dict(link: PrivateLink, *, now: datetime) -> dict:
 # --- the attendee's side ----------------------------------------------------------------------
 
 
+def public_page_of(token: str) -> BookingPage | None:
+    """Return the page of a link's meeting type when attendees may see it, whatever the link's
+    state; None for a tampered or unknown token (the language of the link's pages comes from it).
+    """
+    try:
+        token_id = _signer().unsign(token)
+    except TokenError:
+        return None
+    if not isinstance(token_id, str):
+        return None
+    link = db.session.scalar(select(PrivateLink).where(PrivateLink.token_id == token_id))
+    if link is None or not policy.page_visible(link.meeting_type.page):
+        return None
+    return link.meeting_type.page
+
+
 def open_link(token: str, *, now: datetime) -> PrivateLink:
     """Return the link of a token when someone may book through it.
 

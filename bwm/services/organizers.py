@@ -13,7 +13,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from ..domain.errors import Conflict, ValidationFailed
 from ..extensions import db
 from ..models import ApiToken, BookingPage, MeetingType, User
-from . import validate
+from . import pages, validate
 from .hours import DEFAULT_HOURS, hours_to_rows
 
 STARTER_TYPES = (
@@ -129,3 +129,49 @@ def user_for_token(token: str) -> User | None:
     if row is None:
         return None
     return row.user
+
+
+def clean_languages(data: dict, languages: list[str]) -> dict:
+    """Check the organizer's own language and their page's default, those given in data."""
+    cleaned: dict = {}
+    errors: dict[str, str] = {}
+    for field in ("language", "default_language"):
+        if field in data:
+            try:
+                cleaned[field] = validate.choice(data, field, tuple(languages))
+            except ValidationFailed as exc:
+                errors.update(exc.errors)
+    if errors:
+        raise ValidationFailed(errors)
+    return cleaned
+
+
+def update_settings(user: User, data: dict, languages: list[str]) -> User:
+    """Change the booking page (pages.update_page) and the languages; report every bad field.
+
+    ValidationFailed names all of them (a slug taken too, when other fields are wrong); on it or
+    on Conflict the caller rolls back, as the page's fields may already be changed in the session.
+    """
+    page_data = {k: v for k, v in data.items() if k not in ("language", "default_language")}
+    errors: dict[str, str] = {}
+    try:
+        cleaned = clean_languages(data, languages)
+    except ValidationFailed as exc:
+        errors.update(exc.errors)
+        cleaned = {}
+    try:
+        pages.update_page(user.page, page_data)
+    except ValidationFailed as exc:
+        errors.update(exc.errors)
+    except Conflict as exc:
+        if not errors:
+            raise
+        errors[exc.field] = exc.message
+    if errors:
+        raise ValidationFailed(errors)
+    if "language" in cleaned:
+        user.language = cleaned["language"]
+    if "default_language" in cleaned:
+        user.page.default_language = cleaned["default_language"]
+    db.session.flush()
+    return user
