@@ -43,18 +43,21 @@ def create_user(
     user = organizers.create_organizer(
         email, name, password or secrets.token_urlsafe(32), admin=admin
     )
+    # They start in the language the admin works in; they change it in their settings.
+    user.language = _request_locale()
     if invite:
         send_invite(user, now=now)
     return user
 
 
-def _email_locale() -> str:
-    """Write in the language of the request that causes the email; English without one."""
+def _request_locale() -> str:
+    """Return the language of the request at hand; English without one (the CLI)."""
     return str(get_locale() or "en") if has_request_context() else "en"
 
 
 def send_invite(user: User, *, now: datetime) -> UserInvite:
-    """Write a new invitation and its email (outbox); earlier ones keep working until used."""
+    """Write a new invitation and its email (outbox), in the user's language; earlier ones keep
+    working until used."""
     row = UserInvite(
         user_id=user.id,
         token_id=secrets.token_urlsafe(18),
@@ -70,7 +73,7 @@ def send_invite(user: User, *, now: datetime) -> UserInvite:
         "expires_at": row.expires_at,
         "days": invite_days(),
     }
-    with force_locale(_email_locale()):
+    with force_locale(user.language or "en"):
         subject = _("You are invited to Bookings with me")
         text = render_template("email/invite.txt", **context)
         html = render_template("email/invite.html", **context)
