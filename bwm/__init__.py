@@ -17,6 +17,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from . import cli, errors, extensions, models, web, worker
     from .config import DEFAULTS
+    from .services import answers
 
     instance_path = (test_config or {}).get("INSTANCE_PATH")
     app = Flask(__name__, instance_relative_config=True, instance_path=instance_path)
@@ -37,6 +38,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     extensions.mail.init_app(app)
     extensions.limiter.init_app(app)
     web.init_app(app)
+    answers.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
     worker.init_app(app)

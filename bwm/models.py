@@ -238,8 +238,6 @@ class OrgSettings(db.Model):
     external_sharing: Mapped[bool] = mapped_column(Boolean, default=True)
     anonymous_sharing: Mapped[bool] = mapped_column(Boolean, default=True)
     max_detail: Mapped[str] = mapped_column(String(16), default="free_busy")
-    # Raised with every change, like User.data_version, for cached public answers.
-    version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
 
 

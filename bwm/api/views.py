@@ -92,7 +92,7 @@ def slots_payload(mt: MeetingType) -> dict:
         now=now(),
     )
     start, end = slots.day_bounds(first, last, tz)
-    found = slots.slots_between(mt, start, end, now=now())
+    found = slots.slots_between(mt, start, end, now=now(), cached=True)
     return {"timezone": tz.key, "slots": [s.astimezone(tz).isoformat() for s in found]}
 
 

@@ -21,7 +21,7 @@ from ..domain.zones import get_zone, zone_names
 from ..extensions import db, limiter
 from ..htmx import render_htmx
 from ..models import Booking, MeetingType, PrivateLink
-from ..services import bookings, pages, picker, policy, slots
+from ..services import answers, bookings, pages, picker, policy, slots
 from ..web import now
 from . import bp
 from .forms import BookingForm, CancelForm, RescheduleForm
@@ -76,8 +76,12 @@ def _picker_context(
 def page(slug: str):
     """Show a booking page with its public meeting types."""
     booking_page = _page_or_404(slug)
-    return render_template(
-        "attendee/page.html", page=booking_page, types=pages.public_types(booking_page)
+    return answers.page(
+        booking_page,
+        str(get_locale()),
+        lambda: render_template(
+            "attendee/page.html", page=booking_page, types=pages.public_types(booking_page)
+        ),
     )
 
 

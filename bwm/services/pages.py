@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from ..domain.errors import Conflict, ValidationFailed
 from ..extensions import db
@@ -12,7 +13,10 @@ from .hours import hours_to_json, hours_to_rows, parse_hours, rows_to_hours
 
 
 def page_by_slug(slug: str) -> BookingPage | None:
-    return db.session.scalar(select(BookingPage).where(BookingPage.slug == slug))
+    """The page of that address, with its owner (whom every public answer asks about)."""
+    return db.session.scalar(
+        select(BookingPage).where(BookingPage.slug == slug).options(joinedload(BookingPage.user))
+    )
 
 
 def page_to_dict(page: BookingPage) -> dict:

@@ -59,7 +59,7 @@ def build(mt: MeetingType, args: dict, *, now: datetime) -> Picker:
     last_day = month.replace(day=days_in_month)
     start, end = slots.day_bounds(month, last_day, tz)
     free_days: dict[date, list[datetime]] = defaultdict(list)
-    for s in slots.slots_between(mt, start, end, now=now):
+    for s in slots.slots_between(mt, start, end, now=now, cached=True):
         local = s.astimezone(tz)
         free_days[local.date()].append(local)
     if chosen is not None and chosen.replace(day=1) != month:

@@ -14,6 +14,7 @@ from ..domain.errors import ValidationFailed
 from ..domain.zones import get_zone
 from ..extensions import db
 from ..models import Booking, BusyBlock, MeetingType
+from . import answers
 from .hours import rows_to_hours, rows_to_overrides
 
 # Bookings are padded with their own type's buffers, at most this much; load that far around.
@@ -122,17 +123,28 @@ def slots_between(
     *,
     now: datetime,
     exclude_booking: int | None = None,
+    cached: bool = False,
 ) -> list[datetime]:
-    """Return the free starts (UTC) of a meeting type in [start, end)."""
-    return compute_slots(
-        availability_of(mt),
-        busy_intervals(mt.page.user_id, start, end, exclude_booking=exclude_booking),
-        rules_of(mt),
-        start=start,
-        end=end,
-        now=now,
-        booked_per_day=booked_per_day(mt, start, end, exclude_booking=exclude_booking),
-    )
+    """Return the free starts (UTC) of a meeting type in [start, end).
+
+    cached: the caller only reads saved rows (a public GET), so an answer kept under the
+    organizer's current data version may serve (see answers.py).
+    """
+
+    def compute(at: datetime) -> list[datetime]:
+        return compute_slots(
+            availability_of(mt),
+            busy_intervals(mt.page.user_id, start, end, exclude_booking=exclude_booking),
+            rules_of(mt),
+            start=start,
+            end=end,
+            now=at,
+            booked_per_day=booked_per_day(mt, start, end, exclude_booking=exclude_booking),
+        )
+
+    if cached and exclude_booking is None:
+        return answers.slots(mt, start, end, now, compute)
+    return compute(now)
 
 
 def parse_range(

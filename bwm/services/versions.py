@@ -1,4 +1,4 @@
-"""Data versions: a number per organizer (and one for the organization) raised in the same
+"""Data versions: a number per organizer raised in the same
 transaction as any change to what their public pages and slots show.
 
 Public answers (the booking page, the slots of a month) are cached under the versions they were
@@ -9,10 +9,10 @@ themselves (see `track`); bulk statements that bypass the session call `bump_use
 
 from __future__ import annotations
 
-from sqlalchemy import update
+from sqlalchemy import event, or_, select, update
 
 from ..extensions import db
-from ..models import OrgSettings, User
+from ..models import User
 
 
 def bump_user(user_id: int) -> None:
@@ -25,10 +25,74 @@ def bump_user(user_id: int) -> None:
     )
 
 
-def bump_org() -> None:
-    """Raise the organization's version (its policy changed), in the current transaction."""
-    db.session.execute(
-        update(OrgSettings)
-        .values(version=OrgSettings.version + 1)
-        .execution_options(synchronize_session=False)
+# What each kind of row says about its organizer: ("user", attribute), ("page", attribute) or
+# ("type", attribute) — the attribute holding the id of the user, booking page or meeting type.
+_OWNERS: dict[type, list[tuple[str, str]]] = {}
+
+
+def _owners() -> dict[type, list[tuple[str, str]]]:
+    if not _OWNERS:
+        from ..calendars.models import CalendarBusy, ConnectedCalendar
+        from ..models import (
+            Booking,
+            BookingPage,
+            BusyBlock,
+            DateOverride,
+            HoursWindow,
+            MeetingType,
+            PrivateLink,
+        )
+
+        _OWNERS.update(
+            {
+                User: [("user", "id")],
+                BookingPage: [("user", "user_id")],
+                MeetingType: [("page", "page_id")],
+                HoursWindow: [("page", "page_id"), ("type", "meeting_type_id")],
+                DateOverride: [("type", "meeting_type_id")],
+                PrivateLink: [("type", "meeting_type_id")],
+                BusyBlock: [("user", "user_id")],
+                Booking: [("user", "user_id")],
+                ConnectedCalendar: [("user", "user_id")],
+                CalendarBusy: [("user", "user_id")],
+            }
+        )
+    return _OWNERS
+
+
+def _after_flush(session, flush_context) -> None:
+    """Raise the data version of every organizer whose rows this flush wrote."""
+    owners = _owners()
+    ids: dict[str, set[int]] = {"user": set(), "page": set(), "type": set()}
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        for kind, attribute in owners.get(type(obj), ()):
+            value = obj.__dict__.get(attribute)  # never a lazy load in the middle of a flush
+            if value is not None:
+                ids[kind].add(value)
+    if not any(ids.values()):
+        return
+    from ..models import BookingPage, MeetingType
+
+    who = []
+    if ids["user"]:
+        who.append(User.id.in_(ids["user"]))
+    if ids["page"]:
+        who.append(User.id.in_(select(BookingPage.user_id).where(BookingPage.id.in_(ids["page"]))))
+    if ids["type"]:
+        who.append(
+            User.id.in_(
+                select(BookingPage.user_id)
+                .join(MeetingType, MeetingType.page_id == BookingPage.id)
+                .where(MeetingType.id.in_(ids["type"]))
+            )
+        )
+    # On the flush's own connection: a Core statement, so no ORM flush runs again.
+    session.connection().execute(
+        update(User).where(or_(*who)).values(data_version=User.data_version + 1)
     )
+
+
+def track(session_class) -> None:
+    """Make every flush of the app's sessions raise the versions it touches (once per process)."""
+    if not event.contains(session_class, "after_flush", _after_flush):
+        event.listen(session_class, "after_flush", _after_flush)

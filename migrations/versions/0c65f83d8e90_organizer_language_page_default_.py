@@ -23,7 +23,6 @@ def upgrade():
     op.add_column('calendar_busy', sa.Column('summary', sa.String(length=500), server_default='', nullable=False))
     op.add_column('calendar_busy', sa.Column('location', sa.String(length=500), server_default='', nullable=False))
     op.add_column('calendar_busy', sa.Column('description', sa.Text(), server_default='', nullable=False))
-    op.add_column('org_settings', sa.Column('version', sa.Integer(), server_default='0', nullable=False))
     op.add_column('users', sa.Column('language', sa.String(length=8), server_default='en', nullable=False))
     op.add_column('users', sa.Column('data_version', sa.Integer(), server_default='0', nullable=False))
 
@@ -33,9 +32,6 @@ def downgrade():
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.drop_column('data_version')
         batch_op.drop_column('language')
-
-    with op.batch_alter_table('org_settings', schema=None) as batch_op:
-        batch_op.drop_column('version')
 
     with op.batch_alter_table('calendar_busy', schema=None) as batch_op:
         batch_op.drop_column('description')
