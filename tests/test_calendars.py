@@ -332,6 +332,96 @@ def test_the_worker_survives_a_bad_calendar_and_syncs_the_others(app, client, ol
     assert free_times(client, mon)[mon] == without("10:00", "10:30")
 
 
+def stored(app) -> list[tuple]:
+    """The calendar_busy rows: (start, summary, location, description), by start."""
+    from sqlalchemy import select
+
+    from bwm.calendars.models import CalendarBusy
+
+    with app.app_context():
+        rows = db.session.execute(
+            select(
+                CalendarBusy.start,
+                CalendarBusy.summary,
+                CalendarBusy.location,
+                CalendarBusy.description,
+            ).order_by(CalendarBusy.start)
+        )
+        return [tuple(row) for row in rows]
+
+
+def data_version(app, user_id: int) -> int:
+    from bwm.models import User
+
+    with app.app_context():
+        return db.session.get(User, user_id).data_version
+
+
+def test_the_sync_keeps_what_each_event_says(app, client, olga, feed):
+    mon = monday()
+    url = feed.route(
+        "/olga.ics",
+        ics(
+            event(
+                mon,
+                "09:00",
+                "10:00",
+                "SUMMARY:Dentist\x07 \x00visit",  # control characters, NUL too
+                "LOCATION:Storgatan 1\\, Stockholm",
+                "DESCRIPTION:Bring the card.\\nAsk about\tthe crown.\x1b",
+            ),
+            event(mon, "10:00", "11:00", "SUMMARY:" + "S" * 600, "LOCATION:" + "L" * 600),
+            event(mon, "11:00", "12:00", "DESCRIPTION:" + "D" * 20_000),
+            event(mon, "13:00", "14:00"),  # says nothing
+        ),
+    )
+    cal = connect(client, olga, url)
+    assert sync(client, olga, cal["id"])["status"] == "ok"
+    at = [datetime(mon.year, mon.month, mon.day, h, tzinfo=STOCKHOLM) for h in (9, 10, 11, 13)]
+    assert stored(app) == [
+        (at[0], "Dentist visit", "Storgatan 1, Stockholm", "Bring the card.\nAsk about the crown."),
+        (at[1], "S" * 500, "L" * 500, ""),
+        (at[2], "", "", "D" * 10_000),
+        (at[3], "", "", ""),
+    ]
+
+
+def test_busy_time_written_in_bulk_raises_the_organizers_data_version(app, client, olga, feed):
+    from bwm.calendars.models import CalendarBusy
+    from bwm.domain.calendar_events import BusyEvent
+    from bwm.services import calendars
+
+    mon = monday()
+    url = feed.route("/olga.ics", ics(event(mon, "10:00", "11:00", "SUMMARY:Planning")))
+    cal = connect(client, olga, url)
+    before = data_version(app, olga["id"])
+    sync(client, olga, cal["id"])
+    synced = data_version(app, olga["id"])
+    assert synced > before
+
+    # The same busy time again writes nothing, so answers cached under the version stay good.
+    with app.app_context():
+        rows = db.session.scalars(db.select(CalendarBusy)).all()
+        same = [BusyEvent(r.start, r.end, r.summary, r.location, r.description) for r in rows]
+        ids = [r.id for r in rows]
+        calendars._store_busy(cal["id"], olga["id"], same)
+        db.session.commit()
+        assert db.session.scalars(db.select(CalendarBusy.id)).all() == ids
+    assert data_version(app, olga["id"]) == synced
+
+    # A changed title is a change: the rows are replaced and the version raised.
+    feed.route("/olga.ics", ics(event(mon, "10:00", "11:00", "SUMMARY:Planning, moved room")))
+    sync(client, olga, cal["id"])
+    assert [summary for _, summary, _, _ in stored(app)] == ["Planning, moved room"]
+    changed = data_version(app, olga["id"])
+    assert changed > synced
+
+    response = client.delete(f"/api/v1/me/calendars/{cal['id']}", headers=olga["headers"])
+    assert response.status_code == 204
+    assert stored(app) == []
+    assert data_version(app, olga["id"]) > changed
+
+
 def test_removing_a_calendar_frees_its_busy_times(client, olga, feed):
     mon = monday()
     cal = connect(client, olga, feed.route("/olga.ics", ics(event(mon, "10:00", "11:00"))))

@@ -12,7 +12,7 @@ from caldav.lib.error import NotFoundError
 from bwm.extensions import db
 from tests.calendar_servers import Radicale
 from tests.helpers import next_weekday
-from tests.test_calendars import DAY, free_times, local, without, worker_once
+from tests.test_calendars import DAY, free_times, local, stored, without, worker_once
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
@@ -133,6 +133,30 @@ def test_busy_time_from_a_caldav_calendar(app, client, olga, radicale, work):
         tue: DAY,  # standup excluded; cancelled and working elsewhere don't block
         wed: without("15:00"),  # standup moved to 15:00
     }
+
+
+def test_a_caldav_event_keeps_its_summary_location_and_description(
+    app, client, olga, radicale, work
+):
+    mon = next_weekday(0)
+    add_events(
+        radicale,
+        work,
+        vevent(
+            "review@tests",
+            mon,
+            "10:00",
+            "11:00",
+            "SUMMARY:Design review",
+            "LOCATION:Room 4\\; second floor",
+            "DESCRIPTION:Agenda:\\n1. Mockups\\n2. Budget",
+        ),
+    )
+    cal = connect(client, olga, work)
+    assert sync(client, olga, cal["id"])["status"] == "ok"
+    assert stored(app) == [
+        (at(mon, 10), "Design review", "Room 4; second floor", "Agenda:\n1. Mockups\n2. Budget")
+    ]
 
 
 def test_a_wrong_address_is_an_error_not_a_crash(client, olga, radicale):

@@ -9,11 +9,16 @@ What blocks, as Outlook and Cal.com have it: an event blocks unless it is cancel
 (STATUS:CANCELLED), transparent (TRANSP:TRANSPARENT) or marked free or working elsewhere
 (X-MICROSOFT-CDO-BUSYSTATUS, or X-MICROSOFT-CDO-INTENDEDSTATUS when that is missing).
 Tentative, busy and out-of-office events block. VFREEBUSY periods block unless FBTYPE=FREE.
+
+Each busy event keeps what it says (SUMMARY, LOCATION, DESCRIPTION, as plain text cut to size) for
+calendar shares at "limited" or "full" detail; the slot engine reads only the times.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Iterable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -29,6 +34,22 @@ FREE_STATUSES = frozenset({"FREE", "WORKINGELSEWHERE"})
 MAX_OCCURRENCES = 20_000
 # Expand this much wider than asked: floating and all-day times are placed only afterwards.
 _MARGIN = timedelta(days=2)
+# What is kept of an event's texts (the columns of calendar_busy hold 500 characters).
+MAX_SUMMARY = 500
+MAX_LOCATION = 500
+MAX_DESCRIPTION = 10_000
+_CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f]")  # Unicode's Cc but the newline
+
+
+@dataclass(frozen=True, order=True)
+class BusyEvent:
+    """A busy time (aware, UTC) and what its event says; all three texts are "" when unknown."""
+
+    start: datetime
+    end: datetime
+    summary: str = ""
+    location: str = ""
+    description: str = ""
 
 
 class NotICalendar(ValueError):
@@ -80,14 +101,15 @@ def busy_intervals(
     *,
     tz: ZoneInfo,
     skip_uids: Collection[str] = (),
-) -> list[Interval]:
-    """Return the merged busy intervals (aware, UTC) that overlap [start, end).
+) -> list[BusyEvent]:
+    """Return the busy events (aware, UTC, with their texts) that overlap [start, end), by start.
 
+    Overlapping events are not merged (each keeps its own texts); identical ones are kept once.
     `tz` places floating times and all-day events; events whose UID is in `skip_uids` (the
     organizer's own bookings, copied into their calendar) are left out. Raises NotICalendar
     when a calendar can't be expanded or holds more than MAX_OCCURRENCES in the window.
     """
-    found: list[Interval] = []
+    found: set[BusyEvent] = set()
     lo, hi = start - _MARGIN, end + _MARGIN
     for cal in calendars:
         _check_density(cal, (hi - lo) / timedelta(days=1))
@@ -103,10 +125,41 @@ def busy_intervals(
                 continue
             interval = _event_interval(event, tz)
             if interval is not None:
-                found.append(interval)
-        found.extend(_freebusy_periods(cal))
-    clipped = [(s, e) for s, e in found if s < end and e > start]
-    return merge(clipped)
+                found.add(BusyEvent(*interval, *event_texts(event)))
+        found.update(BusyEvent(s, e) for s, e in _freebusy_periods(cal))
+    return sorted(e for e in found if e.start < end and e.end > start)
+
+
+def event_texts(event: Component) -> tuple[str, str, str]:
+    """Return an event's summary, location and description as plain text, cut to size.
+
+    Control characters go (a newline stays in the description only): they mean nothing in a
+    title, and PostgreSQL refuses NUL in text.
+    """
+    return (
+        clean_text(_first(event.get("SUMMARY")), MAX_SUMMARY, lines=False),
+        clean_text(_first(event.get("LOCATION")), MAX_LOCATION, lines=False),
+        clean_text(_first(event.get("DESCRIPTION")), MAX_DESCRIPTION, lines=True),
+    )
+
+
+def _first(value: object) -> str:
+    """The text of a property, the first one when a broken event repeats it."""
+    if isinstance(value, list):
+        value = value[0] if value else None
+    return "" if value is None else str(value)
+
+
+def clean_text(value: str, limit: int, *, lines: bool) -> str:
+    """Drop control characters, keep newlines only when `lines`, trim, cut to `limit` characters.
+
+    Tabs and (in a one-line text) line breaks become spaces, so words stay apart.
+    """
+    text = value.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
+    text = _CONTROL.sub("", text)  # every control character but the newline
+    if not lines:
+        text = " ".join(text.split())
+    return text.strip()[:limit].rstrip()
 
 
 # Occurrences a day of one RRULE at most, by its FREQ; the BY parts finer than FREQ multiply it.
@@ -142,18 +195,6 @@ def _check_density(cal: Calendar, days: float) -> None:
                     f"the repeating event {str(event.get('SUMMARY', ''))[:80]!r} repeats too often"
                     f" (more than {MAX_OCCURRENCES} times in the booking horizon)"
                 )
-
-
-def merge(intervals: Iterable[Interval]) -> list[Interval]:
-    """Sort intervals and join the ones that overlap or touch."""
-    merged: list[Interval] = []
-    for s, e in sorted(intervals):
-        if merged and s <= merged[-1][1]:
-            if e > merged[-1][1]:
-                merged[-1] = (merged[-1][0], e)
-        else:
-            merged.append((s, e))
-    return merged
 
 
 def _event_interval(event: Component, tz: ZoneInfo) -> Interval | None:

@@ -27,11 +27,12 @@ from sqlalchemy.orm import selectinload
 
 from ..calendars import CalendarError, caldav_, check_public_url, ics
 from ..calendars.models import BookingFeed, CalendarBusy, CalendarWriteBack, ConnectedCalendar
-from ..domain.calendar_events import booking_resource, bookings_feed
+from ..domain.calendar_events import BusyEvent, booking_resource, bookings_feed
 from ..domain.errors import Conflict, ValidationFailed
 from ..extensions import db
 from ..models import Booking, BookingPage, MeetingType, User
 from . import bookings, validate
+from .versions import bump_user
 
 KINDS = ("ics", "caldav")
 STATUSES = ("pending", "ok", "error")
@@ -261,6 +262,7 @@ def delete_calendar(cal: ConnectedCalendar) -> None:
     """Disconnect a calendar: its busy time stops blocking and nothing more is written to it."""
     db.session.execute(delete(CalendarBusy).where(CalendarBusy.calendar_id == cal.id))
     db.session.execute(delete(CalendarWriteBack).where(CalendarWriteBack.calendar_id == cal.id))
+    bump_user(cal.user_id)  # the bulk delete bypasses the session: its slots change
     db.session.delete(cal)
     db.session.flush()
 
@@ -420,16 +422,7 @@ def _sync_claimed(calendar_id: int, now: datetime) -> None:
         if cal is None:
             return  # removed while we were fetching
         if fetched is not None:
-            # Replace the busy time in one transaction: slots see the old set or the new one.
-            db.session.execute(delete(CalendarBusy).where(CalendarBusy.calendar_id == calendar_id))
-            if fetched.intervals:
-                db.session.execute(
-                    insert(CalendarBusy),
-                    [
-                        {"calendar_id": calendar_id, "user_id": user_id, "start": s, "end": e}
-                        for s, e in fetched.intervals
-                    ],
-                )
+            _store_busy(calendar_id, user_id, fetched.intervals)
             cal.status, cal.error, cal.last_synced_at = "ok", None, now
             if fetched.name:
                 cal.name = fetched.name
@@ -442,6 +435,43 @@ def _sync_claimed(calendar_id: int, now: datetime) -> None:
         db.session.commit()
     except IntegrityError:
         db.session.rollback()  # the calendar was removed between our read and our write
+
+
+def _store_busy(calendar_id: int, user_id: int, events: list[BusyEvent]) -> None:
+    """Replace a calendar's busy time by what it says now, in the caller's transaction.
+
+    Slots and shares see the old set or the new one. When nothing changed nothing is written,
+    so the organizer's data version (and every answer cached under it) stays as it was.
+    """
+    rows = db.session.execute(
+        select(
+            CalendarBusy.start,
+            CalendarBusy.end,
+            CalendarBusy.summary,
+            CalendarBusy.location,
+            CalendarBusy.description,
+        ).where(CalendarBusy.calendar_id == calendar_id)
+    )
+    if sorted(BusyEvent(*row) for row in rows) == sorted(events):
+        return
+    db.session.execute(delete(CalendarBusy).where(CalendarBusy.calendar_id == calendar_id))
+    if events:
+        db.session.execute(
+            insert(CalendarBusy),
+            [
+                {
+                    "calendar_id": calendar_id,
+                    "user_id": user_id,
+                    "start": e.start,
+                    "end": e.end,
+                    "summary": e.summary,
+                    "location": e.location,
+                    "description": e.description,
+                }
+                for e in events
+            ],
+        )
+    bump_user(user_id)
 
 
 # --- writing bookings back --------------------------------------------------------------------

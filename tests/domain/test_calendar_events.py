@@ -11,13 +11,15 @@ import pytest
 from icalendar import Calendar
 
 from bwm.domain.calendar_events import (
+    MAX_DESCRIPTION,
+    BusyEvent,
     NotICalendar,
     booking_resource,
     bookings_feed,
     busy_intervals,
     calendar_name,
+    clean_text,
     is_busy,
-    merge,
     parse_calendars,
 )
 from bwm.domain.invitations import BookingFacts
@@ -44,8 +46,13 @@ def calendar(*events: str, header: str = "") -> str:
     return "\r\n".join(parts) + "\r\n"
 
 
-def busy(text: str, *, tz: ZoneInfo = STOCKHOLM, window=WINDOW, skip=()) -> list:
+def events(text: str, *, tz: ZoneInfo = STOCKHOLM, window=WINDOW, skip=()) -> list[BusyEvent]:
     return busy_intervals(parse_calendars(text), *window, tz=tz, skip_uids=skip)
+
+
+def busy(text: str, **options) -> list[tuple[datetime, datetime]]:
+    """Only the times of the busy events."""
+    return [(e.start, e.end) for e in events(text, **options)]
 
 
 # --- recurrence -------------------------------------------------------------------------------
@@ -279,7 +286,7 @@ def test_freebusy_periods_block_unless_free():
 # --- the window, merging, several calendars ---------------------------------------------------
 
 
-def test_only_what_overlaps_the_window_is_kept_and_overlaps_are_merged():
+def test_only_what_overlaps_the_window_is_kept_and_overlaps_are_not_merged():
     text = calendar(
         "DTSTART:20270228T230000Z\nDTEND:20270301T010000Z",  # overlaps the start
         "DTSTART:20270301T090000Z\nDTEND:20270301T100000Z",
@@ -288,17 +295,101 @@ def test_only_what_overlaps_the_window_is_kept_and_overlaps_are_merged():
         "DTSTART:20270305T090000Z\nDTEND:20270305T100000Z",  # after the window
         "DTSTART:20270201T090000Z\nDTEND:20270201T100000Z",  # before the window
     )
+    # each event keeps its own texts, so none is joined to another (the slot engine and the
+    # free/busy share view merge times themselves)
     assert busy(text, window=(utc(2027, 3, 1), utc(2027, 3, 4))) == [
         (utc(2027, 2, 28, 23), utc(2027, 3, 1, 1)),
-        (utc(2027, 3, 1, 9), utc(2027, 3, 1, 11, 30)),
+        (utc(2027, 3, 1, 9), utc(2027, 3, 1, 10)),
+        (utc(2027, 3, 1, 9, 30), utc(2027, 3, 1, 11)),
+        (utc(2027, 3, 1, 11), utc(2027, 3, 1, 11, 30)),
     ]
 
 
-def test_merge():
-    assert merge([]) == []
-    assert merge(
-        [(utc(2027, 1, 1, 3), utc(2027, 1, 1, 4)), (utc(2027, 1, 1, 1), utc(2027, 1, 1, 5))]
-    ) == [(utc(2027, 1, 1, 1), utc(2027, 1, 1, 5))]
+def test_the_same_event_twice_is_kept_once():
+    twice = "UID:same@tests\nSUMMARY:Standup\nDTSTART:20270301T090000Z\nDTEND:20270301T091500Z"
+    text = calendar(twice) + calendar(twice)
+    assert events(text) == [BusyEvent(utc(2027, 3, 1, 9), utc(2027, 3, 1, 9, 15), "Standup")]
+
+
+# --- what an event says -----------------------------------------------------------------------
+
+
+def test_each_event_keeps_its_summary_location_and_description():
+    text = calendar(
+        "SUMMARY:Dentist\nLOCATION:Storgatan 1\\, Stockholm\n"
+        "DESCRIPTION:Bring the card.\\nAsk about the crown.\n"
+        "DTSTART:20270301T090000Z\nDTEND:20270301T100000Z",
+        "DTSTART:20270302T090000Z\nDTEND:20270302T100000Z",  # says nothing
+    )
+    assert events(text) == [
+        BusyEvent(
+            utc(2027, 3, 1, 9),
+            utc(2027, 3, 1, 10),
+            summary="Dentist",
+            location="Storgatan 1, Stockholm",
+            description="Bring the card.\nAsk about the crown.",
+        ),
+        BusyEvent(utc(2027, 3, 2, 9), utc(2027, 3, 2, 10)),
+    ]
+
+
+def test_a_moved_occurrence_says_what_its_override_says():
+    found = events(calendar(RECURRING, MOVED))
+    assert {e.start: e.summary for e in found}[utc(2027, 3, 23, 13)] == "Team meeting, moved"
+    assert {e.summary for e in found} == {"Team meeting", "Team meeting, moved"}
+
+
+def test_freebusy_periods_say_nothing():
+    text = "\r\n".join(
+        [
+            "BEGIN:VCALENDAR",
+            "VERSION:2.0",
+            "PRODID:-//tests//EN",
+            "BEGIN:VFREEBUSY",
+            "UID:fb@tests",
+            "DTSTAMP:20270101T000000Z",
+            "FREEBUSY:20270301T090000Z/20270301T100000Z",
+            "END:VFREEBUSY",
+            "END:VCALENDAR",
+        ]
+    )
+    assert events(text) == [BusyEvent(utc(2027, 3, 1, 9), utc(2027, 3, 1, 10))]
+
+
+def test_long_texts_are_cut_and_control_characters_dropped():
+    text = calendar(
+        "SUMMARY:" + "S" * 600 + "\nLOCATION:" + "L" * 600 + "\n"
+        "DESCRIPTION:" + "D" * (MAX_DESCRIPTION + 50) + "\n"
+        "DTSTART:20270301T090000Z\nDTEND:20270301T100000Z"
+    )
+    (found,) = events(text)
+    assert (len(found.summary), len(found.location)) == (500, 500)
+    assert found.description == "D" * MAX_DESCRIPTION
+
+
+@pytest.mark.parametrize(
+    ("value", "lines", "expected"),
+    [
+        ("Plain", False, "Plain"),
+        ("  padded  ", False, "padded"),
+        ("two\nlines\r\nhere", False, "two lines here"),
+        ("two\nlines\r\nand\rmore", True, "two\nlines\nand\nmore"),
+        ("tab\tbed", False, "tab bed"),
+        ("tab\tbed", True, "tab bed"),
+        ("nul\x00bell\x07esc\x1bdel\x7fc1\x85", True, "nulbellescdelc1"),
+        ("nul\x00 and\x0b vt", False, "nul and vt"),
+        ("åäö — ✓ 日本", False, "åäö — ✓ 日本"),
+        ("\n\nkept\n\nparagraphs\n\n", True, "kept\n\nparagraphs"),
+        ("abcdef", False, "abcdef"),
+    ],
+)
+def test_clean_text(value, lines, expected):
+    assert clean_text(value, 100, lines=lines) == expected
+
+
+def test_clean_text_cuts_to_the_limit_without_trailing_space():
+    assert clean_text("abc def", 4, lines=False) == "abc"
+    assert clean_text("abcdef", 3, lines=True) == "abc"
 
 
 def test_several_calendars_in_one_file_and_their_name():
