@@ -13,6 +13,7 @@ import pytest
 from bs4 import BeautifulSoup
 from icalendar import Calendar
 
+from tests.calendar_servers import FeedServer
 from tests.helpers import next_weekday
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
@@ -209,6 +210,124 @@ def test_cancelled_bookings_are_not_shown(client, olga):
     assert cancelled.status_code == 200
     found = events(client, share(client, olga))
     assert [e.decoded("DTSTART") for e in found] == [monday_at(14)]
+
+
+# --- connected calendars' events -------------------------------------------------------------
+
+SYNCED_SUMMARY = "Board meeting: Q3 numbers"
+SYNCED_LOCATION = "Room Aurora, floor 5"
+SYNCED_DESCRIPTION = "Draft figures <b>only</b> & notes.\nDo not forward."
+LEVELS_SHOW = {
+    "free_busy": (),
+    "limited": (SYNCED_SUMMARY, SYNCED_LOCATION),
+    "full": (SYNCED_SUMMARY, SYNCED_LOCATION, SYNCED_DESCRIPTION),
+}
+
+
+@pytest.fixture
+def feed():
+    server = FeedServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def synced(client, olga, feed):
+    """Olga's connected feed, synced: one event, Monday 16:00-17:00, with all three texts."""
+    day = monday_at(16)
+    body = "\r\n".join(
+        [
+            "BEGIN:VCALENDAR",
+            "VERSION:2.0",
+            "PRODID:-//tests//EN",
+            "BEGIN:VEVENT",
+            "UID:board@tests",
+            "DTSTAMP:20260101T000000Z",
+            f"DTSTART;TZID=Europe/Stockholm:{day:%Y%m%dT%H%M%S}",
+            f"DTEND;TZID=Europe/Stockholm:{day + timedelta(hours=1):%Y%m%dT%H%M%S}",
+            "SUMMARY:Board meeting: Q3 numbers",
+            "LOCATION:Room Aurora\\, floor 5",
+            "DESCRIPTION:Draft figures <b>only</b> & notes.\\nDo not forward.",
+            "END:VEVENT",
+            "END:VCALENDAR",
+            "",
+        ]
+    )
+    connected = client.post(
+        "/api/v1/me/calendars",
+        json={"kind": "ics", "url": feed.route("/olga.ics", body)},
+        headers=olga["headers"],
+    )
+    assert connected.status_code == 201, connected.json
+    answer = client.post(
+        f"/api/v1/me/calendars/{connected.json['id']}/sync", headers=olga["headers"]
+    )
+    assert answer.json["status"] == "ok", answer.json
+
+
+def seen(client, share_json) -> tuple[dict, str, str]:
+    """What a visitor gets: the synced VEVENT's properties, the whole .ics unfolded, the page."""
+    response = client.get(path(share_json["ics_url"]))
+    assert response.status_code == 200
+    (event,) = [
+        e
+        for e in Calendar.from_ical(response.data).walk("VEVENT")
+        if e.decoded("DTSTART") == monday_at(16)
+    ]
+    properties = {
+        key: str(event[key]) for key in ("SUMMARY", "LOCATION", "DESCRIPTION") if key in event
+    }
+    ics_text = response.data.decode().replace("\r\n ", "")  # unfold long lines
+    page = client.get(path(share_json["url"]) + f"?week={monday_at(16).date().isoformat()}")
+    assert page.status_code == 200
+    return properties, ics_text, words(soup(page))
+
+
+def assert_shows(client, share_json, level: str) -> None:
+    """The synced event shows exactly the texts of `level`, in the .ics and on the page."""
+    properties, ics_text, page = seen(client, share_json)
+    shown = LEVELS_SHOW[level]
+    if level == "free_busy":
+        assert properties == {"SUMMARY": "Busy"}
+    else:
+        expected = dict(zip(("SUMMARY", "LOCATION", "DESCRIPTION"), shown, strict=False))
+        assert properties == expected
+    for text in shown:
+        assert " ".join(text.split()) in page
+    for text in {SYNCED_SUMMARY, SYNCED_LOCATION, SYNCED_DESCRIPTION} - set(shown):
+        for piece in text.splitlines():  # a higher level's text, in no form at all
+            assert piece not in page
+            assert piece not in ics_text
+            assert piece.replace(",", "\\,") not in ics_text
+
+
+@pytest.mark.parametrize("level", ["free_busy", "limited", "full"])
+def test_a_connected_calendars_event_shows_what_the_level_allows(
+    client, olga, synced, runner, level
+):
+    cli(runner, "org", "set", "--max-detail", "full")
+    body = share(client, olga, detail=level)
+    assert_shows(client, body, level)
+
+
+def test_free_busy_shows_connected_events_as_busy_like_the_rest(client, olga, synced):
+    body = share(client, olga)
+    found = events(client, body)
+    assert summaries(found) == ["Busy", "Busy", "Busy"]  # the booking, the block, the event
+    page = soup(client.get(path(body["url"]) + f"?week={monday_at(16).date().isoformat()}"))
+    assert [words(s) for s in page.select(".week-event .summary")] == ["Busy"] * 3
+
+
+def test_lowering_the_maximum_hides_connected_events_details_at_once(client, olga, synced, runner):
+    cli(runner, "org", "set", "--max-detail", "full")
+    body = share(client, olga, detail="full")
+    assert_shows(client, body, "full")
+    cli(runner, "org", "set", "--max-detail", "limited")
+    assert_shows(client, body, "limited")
+    cli(runner, "org", "set", "--max-detail", "free_busy")
+    assert_shows(client, body, "free_busy")
+    cli(runner, "org", "set", "--max-detail", "full")
+    assert_shows(client, body, "full")
 
 
 # --- the organization's maximum and switches --------------------------------------------------

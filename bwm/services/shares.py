@@ -19,6 +19,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from .. import mail
+from ..calendars.models import CalendarBusy
 from ..domain import policy as rules
 from ..domain.errors import Conflict, ValidationFailed
 from ..domain.policy import DETAILS, OrgPolicy
@@ -37,11 +38,6 @@ from ..models import Booking, BusyBlock, CalendarShare, MeetingType, User
 from . import policy
 from .bookings import external_url, location_text
 from .organizers import normalize_email
-
-try:  # connected calendars' events (the calendar-integration issue)
-    from ..calendars.models import CalendarBusy
-except ImportError:  # pragma: no cover - before that issue
-    CalendarBusy = None
 
 SHARE_SALT = "bwm.calendar-share"
 FEED_PAST = timedelta(weeks=4)
@@ -300,25 +296,22 @@ def calendar_events(user_id: int, start: datetime, end: datetime) -> list[Calend
                 key=f"block-{block.id}", start=block.start, end=block.end, summary=block.title
             )
         )
-    if CalendarBusy is not None:
-        synced = db.session.scalars(
-            select(CalendarBusy).where(
-                CalendarBusy.user_id == user_id, CalendarBusy.start < end, CalendarBusy.end > start
+    synced = db.session.scalars(
+        select(CalendarBusy).where(
+            CalendarBusy.user_id == user_id, CalendarBusy.start < end, CalendarBusy.end > start
+        )
+    )
+    for row in synced:
+        events.append(
+            CalendarEvent(
+                key=f"synced-{row.id}",
+                start=row.start,
+                end=row.end,
+                summary=row.summary,
+                location=row.location,
+                description=row.description,
             )
         )
-        for row in synced:
-            # Synced rows keep only their times today; a summary, location or description
-            # shows as soon as the calendar integration stores them.
-            events.append(
-                CalendarEvent(
-                    key=f"synced-{row.id}",
-                    start=row.start,
-                    end=row.end,
-                    summary=getattr(row, "summary", "") or "",
-                    location=getattr(row, "location", "") or "",
-                    description=getattr(row, "description", "") or "",
-                )
-            )
     return events
 
 

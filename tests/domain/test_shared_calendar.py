@@ -142,6 +142,35 @@ def test_the_full_feed_adds_the_description_and_keeps_uids_stable():
     assert str(events[0]["UID"]) == "booking-1-s@bwm"
 
 
+@pytest.mark.parametrize(
+    ("level", "absent"),
+    [
+        ("free_busy", ["Intro call", "Storgatan 1", "Bring the plans", "second line"]),
+        ("limited", ["Bring the plans", "second line"]),
+        ("full", []),
+    ],
+)
+def test_a_higher_levels_text_is_nowhere_in_the_feed(level, absent):
+    synced = CalendarEvent(
+        "synced-7",
+        MEETING.start,
+        MEETING.end,
+        summary=MEETING.summary,
+        location=MEETING.location,
+        description="Bring the plans\nsecond line",
+    )
+    body = build_feed(
+        [synced],
+        level,
+        name="Calendar of Olga",
+        uid_salt="s",
+        stamp=datetime(2026, 11, 1, tzinfo=UTC),
+    )
+    text = body.decode().replace("\r\n ", "")  # unfolded
+    assert [piece for piece in absent if piece in text] == []
+    assert level != "full" or "Bring the plans\\nsecond line" in text
+
+
 @pytest.mark.parametrize("maximum", DETAILS)
 @pytest.mark.parametrize("requested", DETAILS)
 @pytest.mark.parametrize("external", [True, False])
