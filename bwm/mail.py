@@ -48,6 +48,7 @@ MAX_ATTEMPTS = 8
 MAX_DELAY_MINUTES = 60
 # How long a claim keeps other workers away; far longer than one send (MAIL_TIMEOUT bounds it).
 CLAIM_FOR = timedelta(minutes=10)
+CLAIM_CHUNK = 10  # messages claimed (and their outcomes written) at a time
 ICS_METHODS = ("REQUEST", "CANCEL", "PUBLISH")
 STATUSES = ("pending", "sent", "failed")
 
@@ -220,68 +221,86 @@ class _Refused(Exception):
     """The server refused this message for good (5xx for its recipient)."""
 
 
+def _claimable(now: datetime):
+    return (
+        OutboxMessage.status == "pending",
+        OutboxMessage.next_attempt_at <= now,
+        or_(OutboxMessage.locked_until.is_(None), OutboxMessage.locked_until < now),
+    )
+
+
 def _deliver(ids: Iterable[int] | None, *, now: datetime, limit: int) -> _Pass:
     result = _Pass()
-    query = (
-        select(OutboxMessage.id)
-        .where(
-            OutboxMessage.status == "pending",
-            OutboxMessage.next_attempt_at <= now,
-            or_(OutboxMessage.locked_until.is_(None), OutboxMessage.locked_until < now),
-        )
-        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
-        .limit(limit)
-    )
     if ids is not None:
-        ids = list(ids)
-        if not ids:
-            return result
-        query = query.where(OutboxMessage.id.in_(ids))
-    candidates = list(db.session.scalars(query))
-    db.session.commit()  # end the read before the claims
+        candidates = list(ids)[:limit]  # the claim tells which of them are still due
+    else:
+        candidates = list(
+            db.session.scalars(
+                select(OutboxMessage.id)
+                .where(*_claimable(now))
+                .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+                .limit(limit)
+            )
+        )
+        db.session.commit()  # end the read before the claims
     result.tried = len(candidates)
+    if not candidates:
+        return result
     transport = _transport()
     try:
-        for message_id_ in candidates:
-            if not _claim(message_id_, now):
-                continue  # another worker has it, or it was sent meanwhile
-            row = db.session.get(OutboxMessage, message_id_)
-            try:
-                transport.send(row, build_message(row), now)
-            except TransportUnavailable as exc:
-                _record_failure(row, exc.__cause__ or exc, now)
-                result.stopped = True
-                break
-            except _Refused as exc:
-                _record_failure(row, exc, now, permanent=True)
-            except Exception as exc:  # noqa: BLE001 - one bad message must not stop the pass
-                _record_failure(row, exc, now)
-            else:
-                row.status = "sent"
-                row.sent_at = now
-                row.locked_until = None
-                db.session.commit()
-                result.sent += 1
+        for first in range(0, len(candidates), CLAIM_CHUNK):
+            claimed = _claim(candidates[first : first + CLAIM_CHUNK], now)
+            for n, message_id_ in enumerate(claimed):
+                row = db.session.get(OutboxMessage, message_id_)
+                try:
+                    transport.send(row, build_message(row), now)
+                except TransportUnavailable as exc:
+                    _release(claimed[n + 1 :])
+                    _record_failure(row, exc.__cause__ or exc, now)
+                    result.stopped = True
+                    return result
+                except _Refused as exc:
+                    _record_failure(row, exc, now, permanent=True)
+                except Exception as exc:  # noqa: BLE001 - one bad message must not stop the pass
+                    _record_failure(row, exc, now)
+                else:
+                    row.status = "sent"
+                    row.sent_at = now
+                    row.locked_until = None
+                    result.sent += 1
+            db.session.commit()  # the chunk's outcomes, in one write
     finally:
         transport.close()
     return result
 
 
-def _claim(message_id_: int, now: datetime) -> bool:
-    """Take the message for this worker; True when no other worker has it."""
-    claimed = db.session.execute(
-        update(OutboxMessage)
-        .where(
-            OutboxMessage.id == message_id_,
-            OutboxMessage.status == "pending",
-            OutboxMessage.next_attempt_at <= now,
-            or_(OutboxMessage.locked_until.is_(None), OutboxMessage.locked_until < now),
+def _claim(ids: list[int], now: datetime) -> list[int]:
+    """Take those of the messages no other worker has, for this worker, in one statement.
+
+    Claims go CLAIM_CHUNK at a time, so a claim is sent well within CLAIM_FOR.
+    """
+    claimed = set(
+        db.session.scalars(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(ids), *_claimable(now))
+            .values(locked_until=now + CLAIM_FOR)
+            .returning(OutboxMessage.id)
+            .execution_options(synchronize_session=False)
         )
-        .values(locked_until=now + CLAIM_FOR)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    db.session.commit()  # others see the claim before we send
-    return claimed == 1
+    )
+    db.session.commit()  # others see the claims before we send
+    return [message_id_ for message_id_ in ids if message_id_ in claimed]
+
+
+def _release(ids: list[int]) -> None:
+    """Give back claims this pass won't use, so the next pass needn't wait for them to lapse."""
+    if ids:
+        db.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(ids))
+            .values(locked_until=None)
+            .execution_options(synchronize_session=False)
+        )
 
 
 def _record_failure(

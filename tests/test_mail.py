@@ -247,6 +247,28 @@ def test_a_message_waits_while_the_server_is_down_then_goes_once(mail_app):
     assert (sent.status, sent.attempts) == ("sent", 1)
 
 
+def test_a_server_that_is_down_leaves_the_rest_of_a_batch_free_to_go_at_once(mail_app):
+    """Messages are claimed several at a time; when the server can't be reached, the ones not
+    tried yet are given back, so the next pass sends them without waiting for the claim."""
+    sink = SMTPSink()
+    app = mail_app(sink.port)
+    first, *rest = add(app, 4)
+
+    assert deliver(app, now=NOW) == 0
+    assert row(app, first).attempts == 1
+    for message_id in rest:
+        untried = row(app, message_id)
+        assert (untried.attempts, untried.locked_until) == (0, None)
+
+    sink.start()
+    try:
+        assert deliver(app, now=NOW + timedelta(seconds=1)) == 3  # the first one waits its turn
+        assert deliver(app, now=NOW + timedelta(minutes=1)) == 1
+    finally:
+        sink.stop()
+    assert len(sink.received) == 4
+
+
 def test_after_eight_failed_attempts_the_message_fails(mail_app):
     app = mail_app(SMTPSink().port)  # never started
     [message_id] = add(app)
