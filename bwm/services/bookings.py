@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -116,11 +117,6 @@ def book(
     cleaned = clean_booking(data)
     start = cleaned["start"].astimezone(ZoneInfo("UTC"))
     user_id = mt.page.user_id
-    lock_organizer(user_id)
-    if not is_free(mt, start, now=now):
-        raise SlotTaken()
-    if link is not None:
-        links.consume(link, now=now)
     booking = Booking(
         user_id=user_id,
         meeting_type_id=mt.id,
@@ -140,11 +136,19 @@ def book(
         created_at=now,
     )
     booking.meeting_type = mt
+    # The emails and invitations are written before the lock: other bookings of this organizer
+    # wait for it, and nothing in them depends on what the check under it finds.
+    drafts = compose(booking, "booked", now=now)
+    lock_organizer(user_id)
+    if not is_free(mt, start, now=now):
+        raise SlotTaken()
+    if link is not None:
+        links.consume(link, now=now)
     db.session.add(booking)
     db.session.flush()
     if link is not None:
         links.record_booking(link, booking.id)
-    notify(booking, "booked", now=now)
+    post(booking, drafts, "booked", now=now)
     return booking
 
 
@@ -248,16 +252,33 @@ def invitation(booking: Booking, *, for_attendee: bool, now: datetime) -> bytes:
     return build_invitation(facts(booking, for_attendee=for_attendee), method, stamp=now)
 
 
+@dataclass(frozen=True)
+class Draft:
+    """One email of a booking change, rendered in its reader's language, not yet in the outbox."""
+
+    to: str
+    subject: str
+    text: str
+    html: str
+    ics: bytes | None
+    ics_method: str | None
+
+
 def notify(booking: Booking, kind: str, *, now: datetime, by: str = "attendee") -> None:
     """Write the attendee's and the organizer's emails to the outbox, in this transaction.
 
     A booking, a move or a cancellation carries the invitation; a reminder doesn't.
     """
+    post(booking, compose(booking, kind, now=now, by=by), kind, now=now)
 
+
+def compose(booking: Booking, kind: str, *, now: datetime, by: str = "attendee") -> list[Draft]:
+    """Render the attendee's email (in their booking language) and the organizer's (in theirs)."""
     mt = booking.meeting_type
     organizer = mt.page.user
     method = "CANCEL" if booking.status == "cancelled" else "REQUEST"
     with_ics = kind != "reminder"
+    drafts = []
     for role in ("attendee", "organizer"):
         to_attendee = role == "attendee"
         language = booking.language if to_attendee else organizer.language
@@ -276,17 +297,31 @@ def notify(booking: Booking, kind: str, *, now: datetime, by: str = "attendee") 
             "location": location_text(mt),
         }
         with force_locale(language):
-            subject = render_template("email/subject.txt", **context).strip()
-            text = render_template("email/booking.txt", **context)
-            html = render_template("email/booking.html", **context)
-            ics = invitation(booking, for_attendee=to_attendee, now=now) if with_ics else None
+            drafts.append(
+                Draft(
+                    to=booking.attendee_email if to_attendee else organizer.email,
+                    subject=render_template("email/subject.txt", **context).strip(),
+                    text=render_template("email/booking.txt", **context),
+                    html=render_template("email/booking.html", **context),
+                    ics=invitation(booking, for_attendee=to_attendee, now=now)
+                    if with_ics
+                    else None,
+                    ics_method=method if with_ics else None,
+                )
+            )
+    return drafts
+
+
+def post(booking: Booking, drafts: list[Draft], kind: str, *, now: datetime) -> None:
+    """Put the drafts in the outbox and queue the calendar write-back, in this transaction."""
+    for draft in drafts:
         message = mail.enqueue(
-            booking.attendee_email if to_attendee else organizer.email,
-            subject,
-            text,
-            html,
-            ics=ics,
-            ics_method=method if with_ics else None,
+            draft.to,
+            draft.subject,
+            draft.text,
+            draft.html,
+            ics=draft.ics,
+            ics_method=draft.ics_method,
             now=now,
         )
         if has_request_context():  # delivered right after this request's commit
