@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import g
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -72,12 +73,14 @@ def public_page(slug: str) -> BookingPage | None:
     """Return the page when attendees may see it, else None.
 
     Unpublished, or its owner turned off by the organization's policy: nothing is deleted, the
-    page just answers "not available" until it is published or turned on again.
+    page just answers "not available" until it is published or turned on again. Asked once per
+    request (choosing the language may ask before the view does).
     """
-    page = page_by_slug(slug)
-    if page is None or not policy.page_visible(page):
-        return None
-    return page
+    seen = g.setdefault("public_pages", {})
+    if slug not in seen:
+        page = page_by_slug(slug)
+        seen[slug] = page if page is not None and policy.page_visible(page) else None
+    return seen[slug]
 
 
 def public_types(page: BookingPage) -> list:

@@ -25,6 +25,8 @@ def bump_user(user_id: int) -> None:
     )
 
 
+# A connected calendar's own row changes at every sync (status, next sync); only its busy rows
+# matter here, and calendars.py raises the version itself when it rewrites or deletes them.
 # What each kind of row says about its organizer: ("user", attribute), ("page", attribute) or
 # ("type", attribute) — the attribute holding the id of the user, booking page or meeting type.
 _OWNERS: dict[type, list[tuple[str, str]]] = {}
@@ -32,7 +34,7 @@ _OWNERS: dict[type, list[tuple[str, str]]] = {}
 
 def _owners() -> dict[type, list[tuple[str, str]]]:
     if not _OWNERS:
-        from ..calendars.models import CalendarBusy, ConnectedCalendar
+        from ..calendars.models import CalendarBusy
         from ..models import (
             Booking,
             BookingPage,
@@ -53,7 +55,6 @@ def _owners() -> dict[type, list[tuple[str, str]]]:
                 PrivateLink: [("type", "meeting_type_id")],
                 BusyBlock: [("user", "user_id")],
                 Booking: [("user", "user_id")],
-                ConnectedCalendar: [("user", "user_id")],
                 CalendarBusy: [("user", "user_id")],
             }
         )
