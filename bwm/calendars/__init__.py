@@ -1,8 +1,9 @@
 """Connectors to the organizer's own calendars: an ICS feed over HTTP(S), and CalDAV.
 
 Each fetches over the network and hands the iCalendar text to `bwm.domain.calendar_events`, so
-both kinds answer with the same plain busy intervals ((start, end), aware, UTC) by the same
-rules. A problem with the remote calendar is a CalendarError with a message for the organizer.
+both kinds answer with the same busy events (start and end aware in UTC, with their summary,
+location and description for calendar shares) by the same rules. A problem with the remote
+calendar is a CalendarError with a message for the organizer.
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from ..domain.calendar_events import Interval, NotICalendar, busy_intervals, calendar_name
+from ..domain.calendar_events import BusyEvent, NotICalendar, busy_intervals, calendar_name
 from ..domain.calendar_events import parse_calendars as _parse
 from . import CalendarError, check_public_url
 
@@ -23,7 +23,7 @@ _CHUNK = 64 * 1024
 
 @dataclass(frozen=True)
 class Fetched:
-    intervals: list[Interval]
+    intervals: list[BusyEvent]
     name: str
 
 
