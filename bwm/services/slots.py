@@ -6,18 +6,18 @@ from collections import Counter
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ..calendars.models import CalendarBusy
 from ..domain.availability import Availability, Rules, compute_slots, is_slot_free
 from ..domain.errors import ValidationFailed
 from ..domain.zones import get_zone
 from ..extensions import db
-from ..models import Booking, BusyBlock, MeetingType
+from ..models import Booking, BookingPage, BusyBlock, MeetingType
 from . import answers
 from .hours import rows_to_hours, rows_to_overrides
 
-# Bookings are padded with their own type's buffers, at most this much; load that far around.
+# A day each side: enough to count a type's bookings on every local date the range touches.
 PAD = timedelta(days=1)
 
 
@@ -46,8 +46,13 @@ def rules_of(mt: MeetingType) -> Rules:
 def busy_intervals(
     user_id: int, start: datetime, end: datetime, *, exclude_booking: int | None = None
 ) -> list[tuple[datetime, datetime]]:
-    """Everything that blocks the organizer between start and end, bookings padded."""
-    lo, hi = start - PAD, end + PAD
+    """Everything that blocks the organizer between start and end, bookings padded.
+
+    Slots are padded with their type's buffers and bookings with theirs, so what can touch
+    [start, end) lies within the organizer's longest buffer before plus longest after of it.
+    """
+    pad = buffer_reach(user_id)
+    lo, hi = start - pad, end + pad
     blocks = db.session.execute(
         select(BusyBlock.start, BusyBlock.end).where(
             BusyBlock.user_id == user_id, BusyBlock.start < hi, BusyBlock.end > lo
@@ -83,6 +88,19 @@ def busy_intervals(
         for s, e, before, after in db.session.execute(query)
     )
     return busy
+
+
+def buffer_reach(user_id: int) -> timedelta:
+    """The organizer's longest buffer before plus longest buffer after, over all their types."""
+    longest = db.session.execute(
+        select(
+            func.coalesce(func.max(MeetingType.buffer_before_minutes), 0),
+            func.coalesce(func.max(MeetingType.buffer_after_minutes), 0),
+        )
+        .join(BookingPage, MeetingType.page_id == BookingPage.id)
+        .where(BookingPage.user_id == user_id)
+    ).one()
+    return timedelta(minutes=longest[0] + longest[1])
 
 
 def booked_per_day(
