@@ -38,7 +38,7 @@ from email.policy import compat32
 from email.utils import format_datetime, formataddr, parseaddr
 from urllib.parse import urlsplit
 
-from flask import current_app
+from flask import current_app, g, has_request_context
 from sqlalchemy import func, or_, select, update
 
 from .extensions import db
@@ -66,6 +66,7 @@ def enqueue(
     ics: bytes | str | None = None,
     ics_method: str | None = None,
     now: datetime,
+    after_commit: bool = False,
 ) -> OutboxMessage:
     """Add an email to the outbox in the caller's transaction (flushed, not committed).
 
@@ -73,6 +74,10 @@ def enqueue(
     spaces, so user input never reaches a header as a new line. With `ics`, `ics_method`
     (REQUEST, CANCEL or PUBLISH) is taken from the calendar's METHOD when not given, and must
     agree with it when both are.
+
+    after_commit: in a request, the message is claimed for that request (in this transaction)
+    and sent by `deliver_after_commit` once the request has committed; should the request die
+    before, the claim lapses and the worker sends it.
     """
     if _has_line_break(to) or not to.strip() or len(to) > _TO_MAX:
         raise ValueError(f"not a single recipient address: {to!r}")
@@ -101,10 +106,31 @@ def enqueue(
         next_attempt_at=now,
         last_error="",
         created_at=now,
+        locked_until=None,
     )
+    claim = (
+        after_commit
+        and has_request_context()
+        and current_app.config.get("MAIL_DELIVER_AFTER_COMMIT", True)
+    )
+    if claim:
+        message.locked_until = now + CLAIM_FOR
     db.session.add(message)
     db.session.flush()
+    if claim:
+        g.setdefault("outbox_ids", []).append(message.id)
     return message
+
+
+def deliver_after_commit(now: datetime) -> int:
+    """Send the messages this request claimed (enqueue(after_commit=True)), after its commit.
+
+    A failure is recorded for the worker to retry; the request's own change stands.
+    """
+    ids = g.pop("outbox_ids", None)
+    if not ids:
+        return 0
+    return _deliver(ids, now=now, limit=len(ids), claimed=True).sent
 
 
 def deliver_pending(ids: Iterable[int] | None = None, *, now: datetime, limit: int = 100) -> int:
@@ -229,7 +255,10 @@ def _claimable(now: datetime):
     )
 
 
-def _deliver(ids: Iterable[int] | None, *, now: datetime, limit: int) -> _Pass:
+def _deliver(
+    ids: Iterable[int] | None, *, now: datetime, limit: int, claimed: bool = False
+) -> _Pass:
+    """Claim and send; `claimed` ids were claimed already, by enqueue in this request."""
     result = _Pass()
     if ids is not None:
         candidates = list(ids)[:limit]  # the claim tells which of them are still due
@@ -249,13 +278,16 @@ def _deliver(ids: Iterable[int] | None, *, now: datetime, limit: int) -> _Pass:
     transport = _transport()
     try:
         for first in range(0, len(candidates), CLAIM_CHUNK):
-            claimed = _claim(candidates[first : first + CLAIM_CHUNK], now)
-            for n, message_id_ in enumerate(claimed):
+            chunk = candidates[first : first + CLAIM_CHUNK]
+            ours = chunk if claimed else _claim(chunk, now)
+            for n, message_id_ in enumerate(ours):
                 row = db.session.get(OutboxMessage, message_id_)
+                if row is None or row.status != "pending":
+                    continue
                 try:
                     transport.send(row, build_message(row), now)
                 except TransportUnavailable as exc:
-                    _release(claimed[n + 1 :])
+                    _release(ours[n + 1 :])
                     _record_failure(row, exc.__cause__ or exc, now)
                     result.stopped = True
                     return result

@@ -19,7 +19,9 @@ from icalendar import Calendar, Event
 
 from bwm.extensions import db
 from bwm.mail import (
+    CLAIM_FOR,
     MAX_ATTEMPTS,
+    deliver_after_commit,
     deliver_pending,
     enqueue,
     outbox_counts,
@@ -478,3 +480,40 @@ def test_a_failing_job_does_not_stop_the_others(mail_app, smtp_sink, monkeypatch
     assert "failed: sync" in result.output
     assert "mail 1" in result.output
     assert len(smtp_sink.received) == 1
+
+
+def enqueue_in_a_request(app, *, deliver: bool) -> int:
+    """Enqueue for after the commit, in a request, commit, and deliver (or die first)."""
+    with app.test_request_context("/"):
+        message = enqueue("ada@example.com", "Booked", "See you.", now=NOW, after_commit=True)
+        db.session.commit()
+        if deliver:
+            assert deliver_after_commit(NOW) == 1
+        return message.id
+
+
+def test_a_request_sends_what_it_queued_after_its_commit_and_only_that(mail_app, smtp_sink):
+    app = mail_app(smtp_sink.port)
+    [other] = add(app)  # pending, but not this request's
+    enqueue_in_a_request(app, deliver=True)
+    assert [m.message["Subject"] for m in smtp_sink.received] == ["Booked"]
+    assert row(app, other).status == "pending"
+
+
+def test_a_request_that_dies_before_sending_leaves_its_mail_to_the_worker(mail_app, smtp_sink):
+    app = mail_app(smtp_sink.port)
+    message_id = enqueue_in_a_request(app, deliver=False)
+    # Claimed by that request: a worker running meanwhile leaves it alone (no double send) ...
+    assert deliver(app, now=NOW + timedelta(minutes=1)) == 0
+    # ... until the claim lapses; then the worker sends it, once.
+    assert deliver(app, now=NOW + CLAIM_FOR + timedelta(seconds=1)) == 1
+    assert deliver(app, now=NOW + CLAIM_FOR + timedelta(hours=1)) == 0
+    assert len(smtp_sink.received) == 1
+    assert row(app, message_id).status == "sent"
+
+
+def test_without_delivery_after_commit_the_worker_sends_at_once(mail_app, smtp_sink):
+    app = mail_app(smtp_sink.port, MAIL_DELIVER_AFTER_COMMIT=False)
+    message_id = enqueue_in_a_request(app, deliver=False)
+    assert row(app, message_id).locked_until is None
+    assert deliver(app, now=NOW) == 1

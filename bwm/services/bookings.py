@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from flask import current_app, g, has_request_context, render_template, url_for
+from flask import current_app, has_request_context, render_template, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -315,7 +315,7 @@ def compose(booking: Booking, kind: str, *, now: datetime, by: str = "attendee")
 def post(booking: Booking, drafts: list[Draft], kind: str, *, now: datetime) -> None:
     """Put the drafts in the outbox and queue the calendar write-back, in this transaction."""
     for draft in drafts:
-        message = mail.enqueue(
+        mail.enqueue(
             draft.to,
             draft.subject,
             draft.text,
@@ -323,9 +323,8 @@ def post(booking: Booking, drafts: list[Draft], kind: str, *, now: datetime) -> 
             ics=draft.ics,
             ics_method=draft.ics_method,
             now=now,
+            after_commit=True,
         )
-        if has_request_context():  # delivered right after this request's commit
-            g.setdefault("outbox_ids", []).append(message.id)
     from .calendars import queue_write_back  # not at the top: calendars imports this module
 
     queue_write_back(booking, kind, now=now)  # CalDAV calendars that receive bookings
@@ -334,11 +333,8 @@ def post(booking: Booking, drafts: list[Draft], kind: str, *, now: datetime) -> 
 def deliver_now(now: datetime) -> None:
     """Send this request's emails right after its commit; the worker retries what fails."""
 
-    ids = g.pop("outbox_ids", None)
-    if not ids or not current_app.config.get("MAIL_DELIVER_AFTER_COMMIT", True):
-        return
     try:
-        mail.deliver_pending(ids, now=now)
+        mail.deliver_after_commit(now)
     except Exception:  # noqa: BLE001 - the booking stands; the worker delivers later
         current_app.logger.exception("delivering right after commit failed; the worker retries")
         db.session.rollback()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, timedelta
 
-from flask import current_app, g, has_request_context, render_template
+from flask import current_app, has_request_context, render_template
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select, update
@@ -77,9 +77,7 @@ def send_invite(user: User, *, now: datetime) -> UserInvite:
         subject = _("You are invited to Bookings with me")
         text = render_template("email/invite.txt", **context)
         html = render_template("email/invite.html", **context)
-    message = mail.enqueue(user.email, subject, text, html, now=now)
-    if has_request_context():
-        g.setdefault("outbox_ids", []).append(message.id)
+    mail.enqueue(user.email, subject, text, html, now=now, after_commit=True)
     return row
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import current_app, g, has_request_context, render_template
+from flask import current_app, has_request_context, render_template
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -174,9 +174,7 @@ def _email_invitee(share: CalendarShare, *, now: datetime) -> None:
         subject = _("%(name)s shared their calendar with you", name=owner.name)
         text = render_template("email/calendar_share.txt", **context)
         html = render_template("email/calendar_share.html", **context)
-    message = mail.enqueue(share.email, subject, text, html, now=now)
-    if has_request_context():  # delivered right after this request's commit
-        g.setdefault("outbox_ids", []).append(message.id)
+    mail.enqueue(share.email, subject, text, html, now=now, after_commit=True)
 
 
 def shares_of(owner: User) -> list[CalendarShare]:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import segno
-from flask import g, has_request_context, render_template
+from flask import render_template
 from flask_babel import gettext as _
 from markupsafe import Markup
 
@@ -84,10 +84,10 @@ def share_by_email(
     subject = _("%(name)s invites you to book a meeting", name=page.display_name)
     text = render_template("email/share.txt", **context)
     html = render_template("email/share.html", **context)
-    queued = [mail.enqueue(address, subject, text, html, now=now) for address in addresses]
-    if has_request_context():
-        g.setdefault("outbox_ids", []).extend(m.id for m in queued)
-    return queued
+    return [
+        mail.enqueue(address, subject, text, html, now=now, after_commit=True)
+        for address in addresses
+    ]
 
 
 def signature(page: BookingPage, url: str) -> tuple[Markup, str]:
