@@ -73,7 +73,8 @@ def select_locale() -> str:
 
     Under /me and /admin the signed-in organizer's own language stands in for the browser's; on
     a booking page (and its private links and API) the page's default language comes after the
-    browser's, for visitors whose browser asks for none of ours.
+    browser's, for visitors whose browser asks for none of ours. A booking's manage pages speak
+    the language it was booked in, like a remembered choice.
     """
     languages = _languages()
     if not has_request_context():  # the worker: callers that know better use force_locale
@@ -85,6 +86,9 @@ def select_locale() -> str:
     remembered = request.cookies.get("lang")
     if remembered in languages:
         return remembered
+    booked_in = _booking_language()  # the language the attendee booked in is theirs too
+    if booked_in in languages:
+        return booked_in
     if request.blueprint in ORGANIZER_BLUEPRINTS:
         from flask_login import current_user
 
@@ -122,6 +126,24 @@ def _page_language() -> str | None:
     else:
         return None
     return page.default_language if page is not None else None
+
+
+# The views of a booking's manage link (/m/<token>, and the API's /bookings/<token>).
+MANAGE_PATHS = ("/m/", "/api/v1/bookings/")
+
+
+def _booking_language() -> str | None:
+    """Return the language a booking was made in, on the pages of its manage link."""
+    token = (request.view_args or {}).get("token")
+    if not token or not request.path.startswith(MANAGE_PATHS):
+        return None
+    from .domain.tokens import TokenError
+    from .services import bookings
+
+    try:
+        return bookings.booking_for_token(token).language
+    except TokenError:
+        return None
 
 
 def _languages() -> list[str]:

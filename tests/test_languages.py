@@ -377,3 +377,51 @@ def test_an_invitation_is_in_the_invited_users_language(make_app, smtp_sink, mak
     assert (
         str(smtp_sink.messages[1]["Subject"]).strip() == "Je bent uitgenodigd voor Bookings with me"
     )
+
+
+def test_the_manage_pages_speak_the_language_the_attendee_booked_in(mail_app, smtp_sink, make_user):
+    app = mail_app
+    make_user(email="olga@example.com", name="Olga", slug="olga", timezone="Europe/Stockholm")
+    start = datetime.combine(next_weekday(1), datetime.min.time(), STOCKHOLM).replace(hour=10)
+    booked = app.test_client().post(
+        "/api/v1/pages/olga/types/30-minute-meeting/bookings?lang=nl",
+        json={"start": start.isoformat(), "name": "Anna", "email": "anna@example.org"},
+    )
+    assert booked.status_code == 201, booked.text
+    path = "/m/" + booked.json["manage_url"].rsplit("/m/", 1)[1]
+
+    # Opened later from another browser that prefers English: still Dutch, as booked.
+    other = app.test_client()
+    page = soup(other.get(path, headers={"Accept-Language": "en-GB,en;q=0.9"}))
+    assert page.html["lang"] == "nl"
+    assert page.find("a", attrs={"hreflang": "nl", "aria-current": "true"})
+    # Asking for another language still wins, and is remembered.
+    asked = other.get(path + "?lang=sv", headers={"Accept-Language": "en"})
+    assert soup(asked).html["lang"] == "sv"
+    assert soup(other.get(path, headers={"Accept-Language": "en"})).html["lang"] == "sv"
+    # A tampered token gets the plain 404 page, in the browser's language.
+    tampered = app.test_client().get(path + "x", headers={"Accept-Language": "da"})
+    assert tampered.status_code == 404 and soup(tampered).html["lang"] == "da"
+
+
+def test_a_calendar_shared_with_a_colleague_is_announced_in_the_colleagues_language(
+    mail_app, smtp_sink, make_user, make_token
+):
+    app = mail_app
+    olga = make_user(email="olga@example.com", name="Olga", slug="olga")
+    make_user(email="dan@example.com", name="Dan", slug="dan")
+    with app.app_context():
+        db.session.scalars(db.select(User).filter_by(email="dan@example.com")).one().language = "da"
+        db.session.commit()
+    client = app.test_client()
+    for email in ("dan@example.com", "eve@example.net"):
+        response = client.post(
+            "/api/v1/me/calendar-shares",
+            json={"email": email, "detail": "free_busy"},
+            headers={**make_token(olga["id"]), "Accept-Language": "en"},
+        )
+        assert response.status_code == 201, response.text
+    assert smtp_sink.wait_for(2)
+    subjects = {m["To"]: str(m["Subject"]) for m in smtp_sink.messages}
+    assert subjects["dan@example.com"] == "Olga har delt sin kalender med dig"
+    assert subjects["eve@example.net"] == "Olga shared their calendar with you"

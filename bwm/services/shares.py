@@ -156,8 +156,12 @@ def create_share(owner: User, data: object, *, now: datetime) -> CalendarShare:
     return share
 
 
-def _email_locale() -> str:
-    """Write in the language of the request that causes the email; English without one."""
+def _email_locale(email: str) -> str:
+    """Write to a colleague (a user here) in their own language; to anyone else in the language
+    of the request that causes the email; English without one."""
+    colleague = db.session.scalar(select(User.language).where(User.email == email))
+    if colleague:
+        return colleague
     return str(get_locale() or "en") if has_request_context() else "en"
 
 
@@ -170,7 +174,7 @@ def _email_invitee(share: CalendarShare, *, now: datetime) -> None:
         "ics_url": ics_url_of(share),
         "detail_label": policy.DETAIL_LABELS[share.detail],
     }
-    with force_locale(_email_locale()):
+    with force_locale(_email_locale(share.email)):
         subject = _("%(name)s shared their calendar with you", name=owner.name)
         text = render_template("email/calendar_share.txt", **context)
         html = render_template("email/calendar_share.html", **context)
