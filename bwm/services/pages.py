@@ -4,20 +4,13 @@ from __future__ import annotations
 
 from flask import g
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import contains_eager
 
 from ..domain.errors import Conflict, ValidationFailed
 from ..extensions import db
-from ..models import BookingPage
+from ..models import BookingPage, MeetingType, OrgSettings
 from . import policy, validate
 from .hours import hours_to_json, hours_to_rows, parse_hours, rows_to_hours
-
-
-def page_by_slug(slug: str) -> BookingPage | None:
-    """The page of that address, with its owner (whom every public answer asks about)."""
-    return db.session.scalar(
-        select(BookingPage).where(BookingPage.slug == slug).options(joinedload(BookingPage.user))
-    )
 
 
 def page_to_dict(page: BookingPage) -> dict:
@@ -73,13 +66,23 @@ def public_page(slug: str) -> BookingPage | None:
     """Return the page when attendees may see it, else None.
 
     Unpublished, or its owner turned off by the organization's policy: nothing is deleted, the
-    page just answers "not available" until it is published or turned on again. Asked once per
-    request (choosing the language may ask before the view does).
+    page just answers "not available" until it is published or turned on again. The page, its
+    owner and the organization's settings come in one query, once per request (choosing the
+    language may ask before the view does).
     """
     seen = g.setdefault("public_pages", {})
     if slug not in seen:
-        page = page_by_slug(slug)
-        seen[slug] = page if page is not None and policy.page_visible(page) else None
+        found = db.session.execute(
+            select(BookingPage, OrgSettings)
+            .join(BookingPage.user)
+            .outerjoin(OrgSettings, OrgSettings.id == policy.SETTINGS_ID)
+            .where(BookingPage.slug == slug)
+            .options(contains_eager(BookingPage.user))
+            .execution_options(populate_existing=True)
+        ).first()
+        page = found[0] if found else None
+        visible = page is not None and policy.page_visible(page, policy.policy_of(found[1]))
+        seen[slug] = page if visible else None
     return seen[slug]
 
 
@@ -87,9 +90,12 @@ def public_types(page: BookingPage) -> list:
     return [mt for mt in page.meeting_types if mt.visibility == "public"]
 
 
-def public_type(page: BookingPage, type_slug: str):
+def public_type(page: BookingPage, type_slug: str) -> MeetingType | None:
     """Return the page's public meeting type of that slug, else None."""
-    for mt in page.meeting_types:
-        if mt.slug == type_slug and mt.visibility == "public":
-            return mt
-    return None
+    return db.session.scalar(
+        select(MeetingType).where(
+            MeetingType.page_id == page.id,
+            MeetingType.slug == type_slug,
+            MeetingType.visibility == "public",
+        )
+    )

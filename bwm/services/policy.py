@@ -67,7 +67,11 @@ def settings_row() -> OrgSettings | None:
 
 def org_policy() -> OrgPolicy:
     """Return the organization's policy as it stands now (SPEC §3's defaults when never set)."""
-    row = settings_row()
+    return policy_of(settings_row())
+
+
+def policy_of(row: OrgSettings | None) -> OrgPolicy:
+    """The policy a settings row says (SPEC §3's defaults for no row)."""
     if row is None:
         return OrgPolicy()
     return OrgPolicy(
@@ -97,9 +101,9 @@ def may_publish(user: User, org: OrgPolicy | None = None) -> bool:
     return not reasons_for(user, org)
 
 
-def page_visible(page: BookingPage) -> bool:
+def page_visible(page: BookingPage, org: OrgPolicy | None = None) -> bool:
     """Tell whether attendees may see this page: published, and its owner allowed to publish."""
-    return bool(page.published) and may_publish(page.user)
+    return bool(page.published) and may_publish(page.user, org)
 
 
 def reason_texts(reasons: list[str]) -> list[str]:
