@@ -154,3 +154,13 @@ def login(client):
         return response
 
     return do
+
+
+@pytest.fixture
+def feed():
+    """A loopback ICS feed server the test fills (tests/calendar_servers.py)."""
+    from tests.calendar_servers import FeedServer
+
+    server = FeedServer().start()
+    yield server
+    server.stop()

@@ -13,7 +13,6 @@ from bs4 import BeautifulSoup
 from icalendar import Calendar
 
 from bwm.extensions import db
-from tests.calendar_servers import FeedServer
 from tests.helpers import next_weekday
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
@@ -23,13 +22,6 @@ DAY = [f"{h:02d}:{m:02d}" for h in range(9, 17) for m in (0, 30)]  # 30-minute s
 @pytest.fixture
 def app(make_app):
     return make_app(MAIL_SUPPRESS_SEND=True, CALENDAR_TIMEOUT=1, CALENDAR_MAX_BYTES=50_000)
-
-
-@pytest.fixture
-def feed():
-    server = FeedServer().start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

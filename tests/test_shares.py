@@ -13,7 +13,6 @@ import pytest
 from bs4 import BeautifulSoup
 from icalendar import Calendar
 
-from tests.calendar_servers import FeedServer
 from tests.helpers import next_weekday
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
@@ -222,13 +221,6 @@ LEVELS_SHOW = {
     "limited": (SYNCED_SUMMARY, SYNCED_LOCATION),
     "full": (SYNCED_SUMMARY, SYNCED_LOCATION, SYNCED_DESCRIPTION),
 }
-
-
-@pytest.fixture
-def feed():
-    server = FeedServer().start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

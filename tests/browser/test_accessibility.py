@@ -113,13 +113,18 @@ def test_the_picker_works_by_keyboard_alone(site, tab):
     base = site["base"]
     day = next_weekday(1)
     page.goto(f"{base}/b/ada/intro?tz=Europe/Stockholm&month={day:%Y-%m}")
-    # Tab to the first free day and open it with Enter; then tab to the first time.
+    # Tab to the first free day and open it with Enter; then tab to the first time. Each swap
+    # moves focus to what came in (its [data-focus] heading): wait for that before going on,
+    # as a keyboard user hears it before pressing on.
+    settled = "document.activeElement && document.activeElement.hasAttribute('data-focus')"
     page.locator(".calendar a.day").first.focus()
     page.keyboard.press("Enter")
     page.locator(".times a").first.wait_for()
+    page.wait_for_function(settled)
     page.locator(".times a").first.focus()
     page.keyboard.press("Enter")
     page.get_by_label("Name").wait_for()
+    page.wait_for_function(settled)
     page.keyboard.press("Tab")
     focused = page.evaluate("document.activeElement.tagName")
     assert focused in ("INPUT", "TEXTAREA", "BUTTON", "A")

@@ -7,28 +7,13 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.steps import login, make_organizer
 from tests.helpers import next_weekday
 
 
 @pytest.fixture
 def organizer(live):
-    from bwm.extensions import db
-    from bwm.services.organizers import create_organizer
-
-    with live["app"].app_context():
-        create_organizer(
-            "bo@example.com", "Bo Browser", "long-password", slug="bo", timezone="Europe/Stockholm"
-        )
-        db.session.commit()
-    return {"email": "bo@example.com", "password": "long-password"}
-
-
-def _login(page, base, who):
-    page.goto(f"{base}/login")
-    page.get_by_label("Email").fill(who["email"])
-    page.get_by_label("Password").fill(who["password"])
-    page.get_by_role("button", name="Log in").click()
-    expect(page).to_have_url(re.compile(r"/me/$"))
+    return make_organizer(live, "bo@example.com", "Bo Browser", "bo")
 
 
 def test_organizer_sets_hours_and_an_attendee_in_new_york_books(
@@ -36,7 +21,7 @@ def test_organizer_sets_hours_and_an_attendee_in_new_york_books(
 ):
     base = live["base"]
     org = js_errors(browser.new_context(timezone_id="Europe/Stockholm").new_page())
-    _login(org, base, organizer)
+    login(org, base, organizer)
     shots(org, "dashboard")
     org.goto(f"{base}/me/page")
     # Monday: 10:00-12:00 and, added without a reload, 13:00-15:00.

@@ -7,6 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.steps import and_preview, login, make_organizer, pick_day
 from tests.helpers import next_weekday
 
 TITLE = "Private consultation"
@@ -14,51 +15,25 @@ TITLE = "Private consultation"
 
 @pytest.fixture
 def organizer(live):
-    from bwm.extensions import db
-    from bwm.services.organizers import create_organizer
-
-    with live["app"].app_context():
-        create_organizer(
-            "pia@example.com",
-            "Pia Private",
-            "long-password",
-            slug="pia",
-            timezone="Europe/Stockholm",
-        )
-        db.session.commit()
-    return {"email": "pia@example.com", "password": "long-password", "slug": "pia"}
-
-
-def _login(page, base, who):
-    page.goto(f"{base}/login")
-    page.get_by_label("Email").fill(who["email"])
-    page.get_by_label("Password").fill(who["password"])
-    page.get_by_role("button", name="Log in").click()
-    expect(page).to_have_url(re.compile(r"/me/$"))
-
-
-def _and_preview(page, action) -> None:
-    """Do an edit on the meeting type form and wait for the preview request it triggers."""
-    with page.expect_response(lambda r: r.url.endswith("/me/types/preview")):
-        action()
+    return make_organizer(live, "pia@example.com", "Pia Private", "pia")
 
 
 def _create_private_type_and_link(browser, live, organizer, shots, js_errors) -> str:
     """Through the organizer's UI: make a private type, then a single-use link; return its URL."""
     base = live["base"]
     org = js_errors(browser.new_context(timezone_id="Europe/Stockholm").new_page())
-    _login(org, base, organizer)
+    login(org, base, organizer)
     org.goto(f"{base}/me/types/new")
     expect(org.get_by_role("heading", name="New meeting type")).to_be_visible()
     # The preview follows each edit (htmx, hx-sync="this:replace"): let each of its requests
     # finish before the next edit, so none is cut off halfway (htmx logs that as an error).
     title = org.get_by_label("Title", exact=True)
     duration = org.get_by_label("Duration (minutes)")
-    _and_preview(org, lambda: title.fill(TITLE))  # input, after a pause
-    _and_preview(org, lambda: title.press("Tab"))  # change
-    _and_preview(org, lambda: duration.fill("45"))
-    _and_preview(org, lambda: duration.press("Tab"))
-    _and_preview(org, lambda: org.get_by_label("Private: only through a private link").check())
+    and_preview(org, lambda: title.fill(TITLE))  # input, after a pause
+    and_preview(org, lambda: title.press("Tab"))  # change
+    and_preview(org, lambda: duration.fill("45"))
+    and_preview(org, lambda: duration.press("Tab"))
+    and_preview(org, lambda: org.get_by_label("Private: only through a private link").check())
     expect(org.locator("#preview")).not_to_contain_text("Fix the errors")
     shots(org, "new-type")
     org.get_by_role("button", name="Save", exact=True).click()
@@ -93,17 +68,6 @@ def _create_private_type_and_link(browser, live, organizer, shots, js_errors) ->
     return url
 
 
-def _pick_day(page, day):
-    """Go forward month by month until the day is in the picker, then click it."""
-    link = page.get_by_role("link", name=re.compile(re.escape(f"({day.isoformat()})")))
-    while link.count() == 0:
-        heading = page.locator("#month-heading").inner_text()
-        page.locator("#picker a[rel=next]").click()
-        expect(page.locator("#month-heading")).not_to_have_text(heading)
-    link.click()
-    expect(page.locator("#picker .day[aria-current=date]")).to_have_text(str(day.day))
-
-
 def test_organizer_creates_a_private_type_and_a_single_use_link(
     live, organizer, browser, shots, js_errors
 ):
@@ -134,7 +98,7 @@ def test_a_single_use_link_books_once_and_is_refused_the_second_time(
     expect(attendee.locator("#tz")).to_have_value("Asia/Tokyo")
     expect(attendee.locator("#picker")).to_contain_text("Asia/Tokyo")
     shots(attendee, "link-page")
-    _pick_day(attendee, next_weekday(1))
+    pick_day(attendee, next_weekday(1))
     times = attendee.locator(".times a")
     expect(times.first).to_be_visible()
     shots(attendee, "link-times")
@@ -168,7 +132,7 @@ def test_an_attendee_books_in_swedish(live, organizer, browser, shots, js_errors
     expect(attendee.locator("#picker")).to_contain_text("Europe/Stockholm")
     expect(attendee.locator("#picker a[rel=next]")).to_contain_text("Nästa månad")
     shots(attendee, "sv-page")
-    _pick_day(attendee, next_weekday(2))
+    pick_day(attendee, next_weekday(2))
     times = attendee.locator(".times a")
     expect(times.first).to_be_visible()
     assert times.first.inner_text().strip() == "09:00"

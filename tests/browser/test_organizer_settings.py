@@ -9,6 +9,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.steps import and_preview, login, make_organizer, pick_day
 from tests.helpers import next_weekday
 
 TITLE = "Intro call"
@@ -16,44 +17,7 @@ TITLE = "Intro call"
 
 @pytest.fixture
 def organizer(live):
-    from bwm.extensions import db
-    from bwm.services.organizers import create_organizer
-
-    with live["app"].app_context():
-        create_organizer(
-            "eva@example.com",
-            "Eva Egeland",
-            "long-password",
-            slug="eva",
-            timezone="Europe/Stockholm",
-        )
-        db.session.commit()
-    return {"email": "eva@example.com", "password": "long-password", "slug": "eva"}
-
-
-def _login(page, base, who):
-    page.goto(f"{base}/login")
-    page.get_by_label("Email").fill(who["email"])
-    page.get_by_label("Password").fill(who["password"])
-    page.get_by_role("button", name="Log in").click()
-    expect(page).to_have_url(re.compile(r"/me/$"))
-
-
-def _and_preview(page, action) -> None:
-    """Do an edit on the meeting type form and wait for the preview request it triggers."""
-    with page.expect_response(lambda r: r.url.endswith("/me/types/preview")):
-        action()
-
-
-def _pick_day(page, day):
-    """Go forward month by month until the day is in the picker, then click it."""
-    link = page.get_by_role("link", name=re.compile(re.escape(f"({day.isoformat()})")))
-    while link.count() == 0:
-        heading = page.locator("#month-heading").inner_text()
-        page.locator("#picker a[rel=next]").click()
-        expect(page.locator("#month-heading")).not_to_have_text(heading)
-    link.click()
-    expect(page.locator("#picker .day[aria-current=date]")).to_have_text(str(day.day))
+    return make_organizer(live, "eva@example.com", "Eva Egeland", "eva")
 
 
 def _set_published(org, base, on: bool, shots, name: str) -> None:
@@ -71,7 +35,7 @@ def test_organizer_makes_a_public_type_takes_the_page_offline_and_back_and_works
 ):
     base, sink = live["base"], live["sink"]
     org = js_errors(browser.new_context(timezone_id="Europe/Stockholm").new_page())
-    _login(org, base, organizer)
+    login(org, base, organizer)
     shots(org, "dashboard")
 
     # A public meeting type, made in the UI.
@@ -79,10 +43,10 @@ def test_organizer_makes_a_public_type_takes_the_page_offline_and_back_and_works
     expect(org.get_by_role("heading", name="New meeting type")).to_be_visible()
     title = org.get_by_label("Title", exact=True)
     duration = org.get_by_label("Duration (minutes)")
-    _and_preview(org, lambda: title.fill(TITLE))
-    _and_preview(org, lambda: title.press("Tab"))
-    _and_preview(org, lambda: duration.fill("20"))
-    _and_preview(org, lambda: duration.press("Tab"))
+    and_preview(org, lambda: title.fill(TITLE))
+    and_preview(org, lambda: title.press("Tab"))
+    and_preview(org, lambda: duration.fill("20"))
+    and_preview(org, lambda: duration.press("Tab"))
     expect(org.get_by_label("Public: listed on the booking page")).to_be_checked()
     expect(org.locator("#preview")).not_to_contain_text("Fix the errors")
     shots(org, "new-public-type")
@@ -141,7 +105,7 @@ def test_organizer_makes_a_public_type_takes_the_page_offline_and_back_and_works
     expect(attendee.locator("html")).to_have_attribute("lang", "en")
     expect(attendee.locator("#tz")).to_have_value("America/New_York")
     expect(attendee.locator("#picker")).to_contain_text("America/New York")
-    _pick_day(attendee, next_weekday(1))
+    pick_day(attendee, next_weekday(1))
     times = attendee.locator(".times a")
     expect(times.first).to_be_visible()
     # 09:00 in Stockholm is 03:00 in New York (02:00 or 04:00 while their summer times differ).
