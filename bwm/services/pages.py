@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import g
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import contains_eager
 
 from ..domain.errors import Conflict, ValidationFailed
@@ -72,18 +72,27 @@ def public_page(slug: str) -> BookingPage | None:
     """
     seen = g.setdefault("public_pages", {})
     if slug not in seen:
-        found = db.session.execute(
-            select(BookingPage, OrgSettings)
-            .join(BookingPage.user)
-            .outerjoin(OrgSettings, OrgSettings.id == policy.SETTINGS_ID)
-            .where(BookingPage.slug == slug)
-            .options(contains_eager(BookingPage.user))
-            .execution_options(populate_existing=True)
-        ).first()
+        found = db.session.execute(_PUBLIC_PAGE, {"slug": slug}).first()
         page = found[0] if found else None
         visible = page is not None and policy.page_visible(page, policy.policy_of(found[1]))
         seen[slug] = page if visible else None
     return seen[slug]
+
+
+# Built once: every public request asks them, and building a statement costs more than running it.
+_PUBLIC_PAGE = (
+    select(BookingPage, OrgSettings)
+    .join(BookingPage.user)
+    .outerjoin(OrgSettings, OrgSettings.id == policy.SETTINGS_ID)
+    .where(BookingPage.slug == bindparam("slug"))
+    .options(contains_eager(BookingPage.user))
+    .execution_options(populate_existing=True)
+)
+_PUBLIC_TYPE = select(MeetingType).where(
+    MeetingType.page_id == bindparam("page_id"),
+    MeetingType.slug == bindparam("type_slug"),
+    MeetingType.visibility == "public",
+)
 
 
 def public_types(page: BookingPage) -> list:
@@ -92,10 +101,4 @@ def public_types(page: BookingPage) -> list:
 
 def public_type(page: BookingPage, type_slug: str) -> MeetingType | None:
     """Return the page's public meeting type of that slug, else None."""
-    return db.session.scalar(
-        select(MeetingType).where(
-            MeetingType.page_id == page.id,
-            MeetingType.slug == type_slug,
-            MeetingType.visibility == "public",
-        )
-    )
+    return db.session.scalar(_PUBLIC_TYPE, {"page_id": page.id, "type_slug": type_slug})
