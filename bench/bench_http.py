@@ -29,7 +29,8 @@ sys.path.insert(0, ROOT)
 
 DURATION = os.environ.get("BENCH_DURATION", "8s")
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "16"))
-WORKERS = int(os.environ.get("BENCH_WORKERS", "4"))
+# One sync worker per core: the work is CPU-bound, and wrk shares the cores.
+WORKERS = int(os.environ.get("BENCH_WORKERS", str(os.cpu_count() or 2)))
 TARGETS = {"page": 2000, "slots": 1000, "book": 300}
 SLOTS_P99_MS = 50.0
 
