@@ -517,3 +517,23 @@ def test_without_delivery_after_commit_the_worker_sends_at_once(mail_app, smtp_s
     message_id = enqueue_in_a_request(app, deliver=False)
     assert row(app, message_id).locked_until is None
     assert deliver(app, now=NOW) == 1
+
+
+@pytest.mark.parametrize(
+    "subject",
+    [
+        "Booked: Intro call",
+        "Booked: " + " ".join(["a rather long meeting title that goes on"] * 4),
+        "Bokat: Möte med Åsa Öberg på måndag",
+        "Geboekt: " + " ".join(["één"] * 40),
+    ],
+)
+def test_subjects_short_long_and_non_ascii_arrive_as_written(mail_app, smtp_sink, subject):
+    app = mail_app(smtp_sink.port)
+    add(app, subject=subject, html="<p>Hi</p>", ics=invitation("REQUEST"))
+    assert deliver(app, now=NOW) == 1
+    [received] = smtp_sink.received
+    assert received.message["Subject"] == subject
+    headers = received.raw.split(b"\r\n\r\n", 1)[0].split(b"\r\n")
+    assert all(len(line) <= 998 for line in headers) and all(h.isascii() for h in headers)
+    assert received.raw.count(b"MIME-Version") == 1
