@@ -112,17 +112,14 @@ def create_booking(mt: MeetingType, link: PrivateLink | None = None):
     booking = bookings.book(
         mt, json_body(), now=now(), language=str(get_locale() or "en"), link=link
     )
+    # Said before the commit, which expires the rows (reading them again would cost a query).
+    answer = {
+        "booking": bookings.booking_to_dict(booking),
+        "manage_url": bookings.manage_url(booking),
+    }
     db.session.commit()
     bookings.deliver_now(now())
-    return (
-        jsonify(
-            {
-                "booking": bookings.booking_to_dict(booking),
-                "manage_url": bookings.manage_url(booking),
-            }
-        ),
-        201,
-    )
+    return jsonify(answer), 201
 
 
 @bp.get("/bookings/<token>")

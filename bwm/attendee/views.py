@@ -184,6 +184,7 @@ def run_booking(flow: BookingFlow):
         booking = bookings.book(
             mt, data, now=now(), language=str(get_locale() or "en"), link=flow.link
         )
+        token = bookings.manage_token(booking)  # before the commit expires the row
         db.session.commit()
     except ValidationFailed as exc:
         db.session.rollback()
@@ -197,7 +198,7 @@ def run_booking(flow: BookingFlow):
         db.session.rollback()  # the link was used, expired or revoked meanwhile: the 410 page
         raise
     bookings.deliver_now(now())
-    return redirect(url_for("attendee.manage", token=bookings.manage_token(booking)), 303)
+    return redirect(url_for("attendee.manage", token=token), 303)
 
 
 @bp.route("/b/<slug>/<type_slug>/book", methods=["GET", "POST"])
