@@ -26,7 +26,7 @@ DEFAULTS: dict = {
     "LANGUAGES": ["en", "sv", "da", "nl"],
     "MAX_SLOT_RANGE_DAYS": 62,
     # Public pages and free times kept per worker under their data version (0 keeps none).
-    "ANSWER_CACHE_SIZE": 1024,
+    "ANSWER_CACHE_SIZE": 256,
     "CALENDAR_SYNC_MINUTES": 10,  # how often the worker reads each connected calendar
     "CALENDAR_DENY_PRIVATE_ADDRESSES": False,  # True: refuse loopback and private-network hosts
     "CALENDAR_MAX_BYTES": 10 * 1024 * 1024,  # a bigger feed is an error on that calendar
