@@ -77,8 +77,7 @@ def page_show(slug: str):
 @bp.get("/pages/<slug>/types/<type_slug>/slots")
 def slots_list(slug: str, type_slug: str):
     """List the free starts of a public meeting type between two dates, in a zone."""
-    page = pages.public_page(slug)
-    mt = pages.public_type(page, type_slug) if page else None
+    mt = pages.public_type_at(slug, type_slug)
     if mt is None:
         abort(404, description="no such meeting type")
     return jsonify(slots_payload(mt))
@@ -100,8 +99,7 @@ def slots_payload(mt: MeetingType) -> dict:
 @limiter.limit(lambda: current_app.config["RATELIMIT_BOOKING"])
 def booking_create(slug: str, type_slug: str):
     """Book a free start of a public meeting type."""
-    page = pages.public_page(slug)
-    mt = pages.public_type(page, type_slug) if page else None
+    mt = pages.public_type_at(slug, type_slug)
     if mt is None:
         abort(404, description="no such meeting type")
     return create_booking(mt)

@@ -35,8 +35,9 @@ def _page_or_404(slug: str):
 
 
 def _type_or_404(slug: str, type_slug: str) -> MeetingType:
-    mt = pages.public_type(_page_or_404(slug), type_slug)
+    mt = pages.public_type_at(slug, type_slug)
     if mt is None:
+        _page_or_404(slug)  # the page's own "not available" when it is the page that is missing
         abort(404, description=_("This meeting type does not exist or is not available."))
     return mt
 

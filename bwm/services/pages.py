@@ -79,6 +79,26 @@ def public_page(slug: str) -> BookingPage | None:
     return seen[slug]
 
 
+def public_type_at(slug: str, type_slug: str) -> MeetingType | None:
+    """Return the public meeting type at /b/<slug>/<type_slug> when attendees may see it.
+
+    The type, its page, the owner and the organization's settings come in one query (a free
+    times request needs nothing else when its answer is kept); the page is remembered for the
+    rest of the request like public_page's.
+    """
+    seen = g.setdefault("public_pages", {})
+    if slug in seen:
+        page = seen[slug]
+        return public_type(page, type_slug) if page is not None else None
+    found = db.session.execute(_PUBLIC_TYPE_AT, {"slug": slug, "type_slug": type_slug}).first()
+    if found is None:
+        return None
+    mt, settings = found
+    visible = policy.page_visible(mt.page, policy.policy_of(settings))
+    seen[slug] = mt.page if visible else None
+    return mt if visible else None
+
+
 # Built once: every public request asks them, and building a statement costs more than running it.
 _PUBLIC_PAGE = (
     select(BookingPage, OrgSettings)
@@ -86,6 +106,19 @@ _PUBLIC_PAGE = (
     .outerjoin(OrgSettings, OrgSettings.id == policy.SETTINGS_ID)
     .where(BookingPage.slug == bindparam("slug"))
     .options(contains_eager(BookingPage.user))
+    .execution_options(populate_existing=True)
+)
+_PUBLIC_TYPE_AT = (
+    select(MeetingType, OrgSettings)
+    .join(MeetingType.page)
+    .join(BookingPage.user)
+    .outerjoin(OrgSettings, OrgSettings.id == policy.SETTINGS_ID)
+    .where(
+        BookingPage.slug == bindparam("slug"),
+        MeetingType.slug == bindparam("type_slug"),
+        MeetingType.visibility == "public",
+    )
+    .options(contains_eager(MeetingType.page).contains_eager(BookingPage.user))
     .execution_options(populate_existing=True)
 )
 _PUBLIC_TYPE = select(MeetingType).where(
