@@ -37,9 +37,6 @@ class Answers:
         with self._lock:
             self._lru[key] = value
 
-    def __len__(self) -> int:
-        return len(self._lru)
-
 
 def init_app(app) -> None:
     """Give the app its store (ANSWER_CACHE_SIZE answers; 0 keeps none) and raise versions."""

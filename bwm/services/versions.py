@@ -1,9 +1,9 @@
-"""Data versions: a number per organizer raised in the same
-transaction as any change to what their public pages and slots show.
+"""Data versions: a number per organizer, raised in the same transaction as any change to what
+their public pages and free times show.
 
-Public answers (the booking page, the slots of a month) are cached under the versions they were
-computed at; a cached answer whose versions are not the current ones is never served, so a change
-is visible to the very next request. Changes made through the ORM session raise the version by
+Public answers (the booking page, the free times of a month) are kept under the version they were
+computed at; an answer kept under an older version is never served, so a change is visible to
+the very next request. Changes made through the ORM session raise the version by
 themselves (see `track`); bulk statements that bypass the session call `bump_user` explicitly.
 """
 
@@ -25,10 +25,10 @@ def bump_user(user_id: int) -> None:
     )
 
 
-# A connected calendar's own row changes at every sync (status, next sync); only its busy rows
-# matter here, and calendars.py raises the version itself when it rewrites or deletes them.
 # What each kind of row says about its organizer: ("user", attribute), ("page", attribute) or
 # ("type", attribute) — the attribute holding the id of the user, booking page or meeting type.
+# A connected calendar's own row changes at every sync (status, next sync); only its busy rows
+# matter here, and calendars.py raises the version itself when it rewrites or deletes them.
 _OWNERS: dict[type, list[tuple[str, str]]] = {}
 
 
