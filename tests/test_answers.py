@@ -265,3 +265,22 @@ def test_the_organization_turning_bookings_off_closes_kept_pages(apps, organizer
     assert client.get(SLOTS).status_code == 404
     assert runner.invoke(args=["org", "set", "--bookings", "on"]).exit_code == 0
     assert client.get("/b/cache").status_code == 200
+
+
+def test_a_page_rendered_for_a_signed_in_visitor_is_never_kept_for_others(apps, organizer):
+    cached, _ = apps
+    with cached.app_context():
+        user = db.session.get(User, organizer["id"])
+        email = user.email
+    member = cached.test_client()
+    response = member.post(
+        "/login", data={"email": email, "password": "long-password", "remember": "y"}
+    )
+    assert response.status_code == 303
+    # The browser was closed: the session cookie is gone, "keep me signed in" remains.
+    member.delete_cookie("session")
+    assert member.get_cookie("remember_token") is not None
+    signed_in = member.get("/b/cache").get_data(as_text=True)
+    assert "X-CSRFToken" in signed_in  # rendered for a signed-in user, with their token
+    anonymous = cached.test_client().get("/b/cache").get_data(as_text=True)
+    assert "X-CSRFToken" not in anonymous and "Talk" in anonymous

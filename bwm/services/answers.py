@@ -90,11 +90,15 @@ def slots(
 def page(booking_page: BookingPage, locale: str, render: Callable[[], str]) -> str:
     """A public page's HTML for visitors without a session, once per version, URL and language.
 
-    With a session (signed in, or a message waiting to be flashed) the page is rendered afresh:
-    it may say things meant for that visitor only.
+    With a session (signed in, or a message waiting to be flashed) or a "keep me signed in"
+    cookie the page is rendered afresh: it may say things meant for that visitor only.
     """
     answers = store()
-    if answers is None or request.cookies.get(current_app.config["SESSION_COOKIE_NAME"]):
+    cookies = request.cookies
+    personal = cookies.get(current_app.config["SESSION_COOKIE_NAME"]) or cookies.get(
+        current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
+    )
+    if answers is None or personal:
         return render()
     key = ("page", _owner(booking_page), request.script_root, request.full_path, locale)
     html = answers.get(key)
