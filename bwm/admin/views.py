@@ -6,6 +6,8 @@ it does to shared calendars), then saved when the admin confirms.
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -30,13 +32,7 @@ def require_admin():
 
 
 def _settings_form(org: OrgPolicy) -> OrgSettingsForm:
-    return OrgSettingsForm(
-        bookings_enabled=org.bookings_enabled,
-        user_policy=org.user_policy,
-        external_sharing=org.external_sharing,
-        anonymous_sharing=org.anonymous_sharing,
-        max_detail=org.max_detail,
-    )
+    return OrgSettingsForm(data=asdict(org))  # the form's fields are the policy's
 
 
 def _index(

@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 import recurring_ical_events
 from icalendar import Calendar, Component, Event
 
-from .invitations import BookingFacts
+from .invitations import BookingFacts, booking_vevent, new_calendar
 
 Interval = tuple[datetime, datetime]
 
@@ -249,14 +249,7 @@ def booking_event(facts: BookingFacts, *, stamp: datetime, note: str = "") -> Ev
     No ORGANIZER or ATTENDEE: a CalDAV server that schedules (Nextcloud, iCloud) would otherwise
     send the attendee invitations of its own; the attendee is named in the description instead.
     """
-    event = Event()
-    event.add("uid", facts.uid)
-    event.add("sequence", facts.sequence)
-    event.add("dtstamp", stamp.astimezone(UTC))
-    event.add("created", facts.created.astimezone(UTC))
-    event.add("dtstart", facts.start.astimezone(UTC))
-    event.add("dtend", facts.end.astimezone(UTC))
-    event.add("summary", facts.title)
+    event = booking_vevent(facts, stamp=stamp)
     lines = [f"{facts.attendee_name} <{facts.attendee_email}>"]
     if note:
         lines.append(note)
@@ -275,10 +268,7 @@ def booking_event(facts: BookingFacts, *, stamp: datetime, note: str = "") -> Ev
 
 
 def _calendar(name: str = "") -> Calendar:
-    cal = Calendar()
-    cal.add("prodid", "-//bwm//Bookings with me//EN")
-    cal.add("version", "2.0")
-    cal.add("calscale", "GREGORIAN")
+    cal = new_calendar()
     if name:
         cal.add("x-wr-calname", name)
     return cal

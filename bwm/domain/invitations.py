@@ -40,15 +40,17 @@ def _address(name: str, email: str, role: str | None = None) -> vCalAddress:
     return address
 
 
-def build_invitation(facts: BookingFacts, method: str, *, stamp: datetime) -> bytes:
-    """Return a VCALENDAR with one VEVENT; method is REQUEST, CANCEL or PUBLISH."""
-    if method not in ("REQUEST", "CANCEL", "PUBLISH"):
-        raise ValueError(f"unknown iTIP method {method!r}")
+def new_calendar() -> Calendar:
+    """An empty VCALENDAR as bwm writes them."""
     cal = Calendar()
     cal.add("prodid", "-//bwm//Bookings with me//EN")
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
-    cal.add("method", method)
+    return cal
+
+
+def booking_vevent(facts: BookingFacts, *, stamp: datetime) -> Event:
+    """The VEVENT fields every copy of a booking shares: UID, SEQUENCE, stamps, times, title."""
     event = Event()
     event.add("uid", facts.uid)
     event.add("sequence", facts.sequence)
@@ -57,6 +59,16 @@ def build_invitation(facts: BookingFacts, method: str, *, stamp: datetime) -> by
     event.add("dtstart", facts.start.astimezone(UTC))
     event.add("dtend", facts.end.astimezone(UTC))
     event.add("summary", facts.title)
+    return event
+
+
+def build_invitation(facts: BookingFacts, method: str, *, stamp: datetime) -> bytes:
+    """Return a VCALENDAR with one VEVENT; method is REQUEST, CANCEL or PUBLISH."""
+    if method not in ("REQUEST", "CANCEL", "PUBLISH"):
+        raise ValueError(f"unknown iTIP method {method!r}")
+    cal = new_calendar()
+    cal.add("method", method)
+    event = booking_vevent(facts, stamp=stamp)
     lines = [facts.description] if facts.description else []
     if facts.online_meeting_url:
         lines.append(f"{facts.online_label}: {facts.online_meeting_url}")

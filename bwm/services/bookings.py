@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from flask import current_app, has_request_context, render_template, url_for
+from flask import current_app, g, has_request_context, render_template, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -40,12 +40,18 @@ def manage_token(booking: Booking) -> str:
 
 
 def booking_for_token(token: str) -> Booking:
-    """Return the booking of a manage token; TokenError.invalid() when tampered or unknown."""
-    token_id = _signer().unsign(token)
-    booking = db.session.scalar(select(Booking).where(Booking.manage_token_id == token_id))
-    if booking is None:
-        raise TokenError.invalid()
-    return booking
+    """Return the booking of a manage token; TokenError.invalid() when tampered or unknown.
+
+    Looked up once per request (choosing the language asks before the view does).
+    """
+    seen = g.setdefault("bookings_by_token", {}) if has_request_context() else {}
+    if token not in seen:
+        token_id = _signer().unsign(token)
+        booking = db.session.scalar(select(Booking).where(Booking.manage_token_id == token_id))
+        if booking is None:
+            raise TokenError.invalid()
+        seen[token] = booking
+    return seen[token]
 
 
 def external_url(endpoint: str, **values) -> str:

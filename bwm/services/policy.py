@@ -7,7 +7,7 @@ with `flask org set` takes effect at once in every process.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
@@ -74,13 +74,7 @@ def policy_of(row: OrgSettings | None) -> OrgPolicy:
     """The policy a settings row says (SPEC §3's defaults for no row)."""
     if row is None:
         return OrgPolicy()
-    return OrgPolicy(
-        bookings_enabled=row.bookings_enabled,
-        user_policy=row.user_policy,
-        external_sharing=row.external_sharing,
-        anonymous_sharing=row.anonymous_sharing,
-        max_detail=row.max_detail,
-    )
+    return OrgPolicy(**{f.name: getattr(row, f.name) for f in fields(OrgPolicy)})
 
 
 def standing_of(user: User) -> UserStanding:
