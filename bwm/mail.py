@@ -43,6 +43,7 @@ from sqlalchemy import func, or_, select, update
 
 from .extensions import db
 from .models import OutboxMessage
+from .services.locks import queue_for_write
 
 MAX_ATTEMPTS = 8
 MAX_DELAY_MINUTES = 60
@@ -118,19 +119,53 @@ def enqueue(
     db.session.add(message)
     db.session.flush()
     if claim:
-        g.setdefault("outbox_ids", []).append(message.id)
+        g.setdefault("outbox_claimed", []).append(Outgoing.of(message))
     return message
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """What sending a message needs from its row, kept apart from the session."""
+
+    id: int
+    to: str
+    subject: str
+    body_text: str
+    body_html: str
+    ics: str | None
+    ics_method: str | None
+    created_at: datetime
+
+    @classmethod
+    def of(cls, row: OutboxMessage) -> Outgoing:
+        return cls(
+            row.id,
+            row.to,
+            row.subject,
+            row.body_text,
+            row.body_html,
+            row.ics,
+            row.ics_method,
+            row.created_at,
+        )
 
 
 def deliver_after_commit(now: datetime) -> int:
     """Send the messages this request claimed (enqueue(after_commit=True)), after its commit.
 
-    A failure is recorded for the worker to retry; the request's own change stands.
+    They are sent from what enqueue kept, with no need to read them back. A failure is recorded
+    for the worker to retry; the request's own change stands.
     """
-    ids = g.pop("outbox_ids", None)
-    if not ids:
+    claimed = g.pop("outbox_claimed", None)
+    if not claimed:
         return 0
-    return _deliver(ids, now=now, limit=len(ids), claimed=True).sent
+    result = _Pass(tried=len(claimed))
+    transport = _transport()
+    try:
+        _send(claimed, transport, now, result)
+    finally:
+        transport.close()
+    return result.sent
 
 
 def deliver_pending(ids: Iterable[int] | None = None, *, now: datetime, limit: int = 100) -> int:
@@ -193,7 +228,7 @@ UTF8_QP = Charset("utf-8")
 UTF8_QP.body_encoding = QP  # readable text parts, like set_content() gives
 
 
-def build_message(row: OutboxMessage) -> Message:
+def build_message(row: Outgoing) -> Message:
     """Build the MIME message: text, HTML alternative, and the invitation as iMIP and attached.
 
     With an invitation: multipart/mixed [multipart/alternative [text/plain, text/html,
@@ -243,7 +278,7 @@ def _header(value: str) -> str | Header:
     return value if value.isascii() else Header(value, "utf-8")
 
 
-def message_id(row: OutboxMessage) -> str:
+def message_id(row: Outgoing) -> str:
     """Return the row's Message-ID: the same on every retry, so a receiver can drop a resend."""
     stamp = _aware(row.created_at).strftime("%Y%m%d%H%M%S%f")
     return f"<outbox.{row.id}.{stamp}@{_domain()}>"
@@ -275,10 +310,8 @@ def _claimable(now: datetime):
     )
 
 
-def _deliver(
-    ids: Iterable[int] | None, *, now: datetime, limit: int, claimed: bool = False
-) -> _Pass:
-    """Claim and send; `claimed` ids were claimed already, by enqueue in this request."""
+def _deliver(ids: Iterable[int] | None, *, now: datetime, limit: int) -> _Pass:
+    """Claim due messages (those of `ids` when given), CLAIM_CHUNK at a time, and send them."""
     result = _Pass()
     if ids is not None:
         candidates = list(ids)[:limit]  # the claim tells which of them are still due
@@ -298,38 +331,51 @@ def _deliver(
     transport = _transport()
     try:
         for first in range(0, len(candidates), CLAIM_CHUNK):
-            chunk = candidates[first : first + CLAIM_CHUNK]
-            ours = chunk if claimed else _claim(chunk, now)
-            rows = {
-                row.id: row
-                for row in db.session.scalars(
-                    select(OutboxMessage).where(OutboxMessage.id.in_(ours))
+            ours = _claim(candidates[first : first + CLAIM_CHUNK], now)
+            rows = db.session.scalars(
+                select(OutboxMessage).where(
+                    OutboxMessage.id.in_(ours), OutboxMessage.status == "pending"
                 )
-            }
-            for n, message_id_ in enumerate(ours):
-                row = rows.get(message_id_)
-                if row is None or row.status != "pending":
-                    continue
-                try:
-                    transport.send(row, build_message(row), now)
-                except TransportUnavailable as exc:
-                    _release(ours[n + 1 :])
-                    _record_failure(row, exc.__cause__ or exc, now)
-                    result.stopped = True
-                    return result
-                except _Refused as exc:
-                    _record_failure(row, exc, now, permanent=True)
-                except Exception as exc:  # noqa: BLE001 - one bad message must not stop the pass
-                    _record_failure(row, exc, now)
-                else:
-                    row.status = "sent"
-                    row.sent_at = now
-                    row.locked_until = None
-                    result.sent += 1
-            db.session.commit()  # the chunk's outcomes, in one write
+            )
+            by_id = {row.id: Outgoing.of(row) for row in rows}
+            db.session.commit()  # end the read
+            if not _send([by_id[i] for i in ours if i in by_id], transport, now, result):
+                break
     finally:
         transport.close()
     return result
+
+
+def _send(messages: list[Outgoing], transport, now: datetime, result: _Pass) -> bool:
+    """Send claimed messages and record the outcomes; False when the transport is down."""
+    sent: list[int] = []
+    try:
+        for n, message in enumerate(messages):
+            try:
+                transport.send(message, build_message(message), now)
+            except TransportUnavailable as exc:
+                _release([m.id for m in messages[n + 1 :]])
+                _record_failure(message.id, exc.__cause__ or exc, now)
+                result.stopped = True
+                return False
+            except _Refused as exc:
+                _record_failure(message.id, exc, now, permanent=True)
+            except Exception as exc:  # noqa: BLE001 - one bad message must not stop the pass
+                _record_failure(message.id, exc, now)
+            else:
+                sent.append(message.id)
+                result.sent += 1
+        return True
+    finally:
+        if sent:  # the outcomes in one write
+            queue_for_write()
+            db.session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id.in_(sent))
+                .values(status="sent", sent_at=now, locked_until=None)
+                .execution_options(synchronize_session=False)
+            )
+            db.session.commit()
 
 
 def _claim(ids: list[int], now: datetime) -> list[int]:
@@ -362,8 +408,9 @@ def _release(ids: list[int]) -> None:
 
 
 def _record_failure(
-    row: OutboxMessage, exc: BaseException, now: datetime, *, permanent: bool = False
+    message_id_: int, exc: BaseException, now: datetime, *, permanent: bool = False
 ) -> None:
+    row = db.session.get(OutboxMessage, message_id_)
     row.attempts += 1
     row.last_error = f"{type(exc).__name__}: {exc}"[:_ERROR_MAX]
     row.locked_until = None
@@ -371,6 +418,7 @@ def _record_failure(
         row.status = "failed"
     else:
         row.next_attempt_at = now + retry_delay(row.attempts)
+    queue_for_write()
     db.session.commit()
     current_app.logger.warning(
         "mail %s to %s: attempt %s failed: %s", row.id, row.to, row.attempts, row.last_error
@@ -392,7 +440,7 @@ def _transport() -> _Null | _SMTPTransport | _FileTransport:
 class _Null:
     """MAIL_SUPPRESS_SEND: deliver nothing, record as sent."""
 
-    def send(self, row: OutboxMessage, msg: Message, now: datetime) -> None:
+    def send(self, row: Outgoing, msg: Message, now: datetime) -> None:
         msg.as_bytes()  # still build it, so a message that cannot be built fails here too
 
     def close(self) -> None:
@@ -430,7 +478,7 @@ class _SMTPTransport:
             raise TransportUnavailable(str(exc)) from exc
         return host
 
-    def send(self, row: OutboxMessage, msg: Message, now: datetime) -> None:
+    def send(self, row: Outgoing, msg: Message, now: datetime) -> None:
         data = msg.as_bytes()
         if self.host is None:
             self.host = self._open()
@@ -462,7 +510,7 @@ class _FileTransport:
     def __init__(self, folder: str) -> None:
         self.folder = folder
 
-    def send(self, row: OutboxMessage, msg: Message, now: datetime) -> None:
+    def send(self, row: Outgoing, msg: Message, now: datetime) -> None:
         data = msg.as_bytes()
         os.makedirs(self.folder, exist_ok=True)
         stamp = now.astimezone(UTC).strftime("%Y%m%dT%H%M%S%fZ")
