@@ -73,8 +73,8 @@ def test_given_back_on_rollback_and_on_a_session_dropped_after_an_error(app, gat
 
 
 def test_a_failed_booking_leaves_it_free_for_the_next(app, gate, organizer, client):
-    from bwm.services import meeting_types
     from bwm.models import User
+    from bwm.services import meeting_types
 
     with app.app_context():
         meeting_types.create(
