@@ -80,10 +80,52 @@ def enqueue(
     and sent by `deliver_after_commit` once the request has committed; should the request die
     before, the claim lapses and the worker sends it.
     """
+    [message] = enqueue_all(
+        [Email(to, subject, text, html, ics, ics_method)], now=now, after_commit=after_commit
+    )
+    return message
+
+
+@dataclass(frozen=True)
+class Email:
+    """One email to put in the outbox (see enqueue for what is checked)."""
+
+    to: str
+    subject: str
+    text: str
+    html: str = ""
+    ics: bytes | str | None = None
+    ics_method: str | None = None
+
+
+def enqueue_all(
+    emails: Iterable[Email], *, now: datetime, after_commit: bool = False
+) -> list[OutboxMessage]:
+    """enqueue, for several emails at once: they are checked, then written in one flush."""
+    rows = [_outbox_row(email, now) for email in emails]
+    claim = (
+        after_commit
+        and has_request_context()
+        and current_app.config.get("MAIL_DELIVER_AFTER_COMMIT", True)
+    )
+    for row in rows:
+        if claim:
+            row.locked_until = now + CLAIM_FOR
+        db.session.add(row)
+    db.session.flush()
+    if claim:
+        g.setdefault("outbox_claimed", []).extend(Outgoing.of(row) for row in rows)
+    return rows
+
+
+def _outbox_row(email: Email, now: datetime) -> OutboxMessage:
+    to = email.to
     if _has_line_break(to) or not to.strip() or len(to) > _TO_MAX:
         raise ValueError(f"not a single recipient address: {to!r}")
-    subject = " ".join(subject.splitlines())[:_SUBJECT_MAX]
+    subject = " ".join(email.subject.splitlines())[:_SUBJECT_MAX]
+    ics = email.ics
     ics_text = ics.decode("utf-8") if isinstance(ics, bytes) else ics
+    ics_method = email.ics_method
     if ics_text is None:
         if ics_method is not None:
             raise ValueError("ics_method given without ics")
@@ -95,11 +137,11 @@ def enqueue(
         if found and found != method:
             raise ValueError(f"ics_method {method} differs from the calendar's METHOD {found}")
         ics_method = method
-    message = OutboxMessage(
+    return OutboxMessage(
         to=to.strip(),
         subject=subject,
-        body_text=text,
-        body_html=html or "",
+        body_text=email.text,
+        body_html=email.html or "",
         ics=ics_text,
         ics_method=ics_method,
         status="pending",
@@ -109,18 +151,6 @@ def enqueue(
         created_at=now,
         locked_until=None,
     )
-    claim = (
-        after_commit
-        and has_request_context()
-        and current_app.config.get("MAIL_DELIVER_AFTER_COMMIT", True)
-    )
-    if claim:
-        message.locked_until = now + CLAIM_FOR
-    db.session.add(message)
-    db.session.flush()
-    if claim:
-        g.setdefault("outbox_claimed", []).append(Outgoing.of(message))
-    return message
 
 
 @dataclass(frozen=True)

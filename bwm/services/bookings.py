@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -224,7 +223,8 @@ def location_text(mt: MeetingType) -> str:
     return ""
 
 
-def facts(booking: Booking, *, for_attendee: bool) -> BookingFacts:
+def facts(booking: Booking, *, for_attendee: bool, manage: str | None = None) -> BookingFacts:
+    """What an invitation says; `manage` is the manage URL when the caller has it already."""
     mt = booking.meeting_type
     organizer = mt.page.user
     return BookingFacts(
@@ -246,28 +246,20 @@ def facts(booking: Booking, *, for_attendee: bool) -> BookingFacts:
         attendee_name=booking.attendee_name,
         attendee_email=booking.attendee_email,
         created=booking.created_at,
-        manage_url=manage_url(booking) if for_attendee else None,
+        manage_url=(manage or manage_url(booking)) if for_attendee else None,
         cancelled=booking.status == "cancelled",
         online_label=_("Online meeting"),
         manage_label=_("Reschedule or cancel"),
     )
 
 
-def invitation(booking: Booking, *, for_attendee: bool, now: datetime) -> bytes:
+def invitation(
+    booking: Booking, *, for_attendee: bool, now: datetime, manage: str | None = None
+) -> bytes:
     method = "CANCEL" if booking.status == "cancelled" else "REQUEST"
-    return build_invitation(facts(booking, for_attendee=for_attendee), method, stamp=now)
-
-
-@dataclass(frozen=True)
-class Draft:
-    """One email of a booking change, rendered in its reader's language, not yet in the outbox."""
-
-    to: str
-    subject: str
-    text: str
-    html: str
-    ics: bytes | None
-    ics_method: str | None
+    return build_invitation(
+        facts(booking, for_attendee=for_attendee, manage=manage), method, stamp=now
+    )
 
 
 def notify(booking: Booking, kind: str, *, now: datetime, by: str = "attendee") -> None:
@@ -278,12 +270,16 @@ def notify(booking: Booking, kind: str, *, now: datetime, by: str = "attendee") 
     post(booking, compose(booking, kind, now=now, by=by), kind, now=now)
 
 
-def compose(booking: Booking, kind: str, *, now: datetime, by: str = "attendee") -> list[Draft]:
-    """Render the attendee's email (in their booking language) and the organizer's (in theirs)."""
+def compose(
+    booking: Booking, kind: str, *, now: datetime, by: str = "attendee"
+) -> list[mail.Email]:
+    """Render the attendee's email (in their booking language) and the organizer's (in theirs),
+    not yet in the outbox."""
     mt = booking.meeting_type
     organizer = mt.page.user
     method = "CANCEL" if booking.status == "cancelled" else "REQUEST"
     with_ics = kind != "reminder"
+    manage = manage_url(booking)
     drafts = []
     for role in ("attendee", "organizer"):
         to_attendee = role == "attendee"
@@ -299,17 +295,17 @@ def compose(booking: Booking, kind: str, *, now: datetime, by: str = "attendee")
             "start": booking.start.astimezone(tz),
             "end": booking.end.astimezone(tz),
             "tz": tz.key,
-            "manage_url": manage_url(booking) if to_attendee else None,
+            "manage_url": manage if to_attendee else None,
             "location": location_text(mt),
         }
         with force_locale(language):
             drafts.append(
-                Draft(
+                mail.Email(
                     to=booking.attendee_email if to_attendee else organizer.email,
                     subject=render_template("email/subject.txt", **context).strip(),
                     text=render_template("email/booking.txt", **context),
                     html=render_template("email/booking.html", **context),
-                    ics=invitation(booking, for_attendee=to_attendee, now=now)
+                    ics=invitation(booking, for_attendee=to_attendee, now=now, manage=manage)
                     if with_ics
                     else None,
                     ics_method=method if with_ics else None,
@@ -318,19 +314,9 @@ def compose(booking: Booking, kind: str, *, now: datetime, by: str = "attendee")
     return drafts
 
 
-def post(booking: Booking, drafts: list[Draft], kind: str, *, now: datetime) -> None:
+def post(booking: Booking, drafts: list[mail.Email], kind: str, *, now: datetime) -> None:
     """Put the drafts in the outbox and queue the calendar write-back, in this transaction."""
-    for draft in drafts:
-        mail.enqueue(
-            draft.to,
-            draft.subject,
-            draft.text,
-            draft.html,
-            ics=draft.ics,
-            ics_method=draft.ics_method,
-            now=now,
-            after_commit=True,
-        )
+    mail.enqueue_all(drafts, now=now, after_commit=True)
     from .calendars import queue_write_back  # not at the top: calendars imports this module
 
     queue_write_back(booking, kind, now=now)  # CalDAV calendars that receive bookings

@@ -6,14 +6,14 @@ from collections import Counter
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import CompoundSelect, Select, bindparam, func, literal, select, union_all
 
 from ..calendars.models import CalendarBusy
 from ..domain.availability import Availability, Rules, compute_slots, is_slot_free
 from ..domain.errors import ValidationFailed
 from ..domain.zones import get_zone
 from ..extensions import db
-from ..models import Booking, BookingPage, BusyBlock, MeetingType
+from ..models import Booking, BookingPage, BusyBlock, DateOverride, HoursWindow, MeetingType
 from . import answers
 from .hours import rows_to_hours, rows_to_overrides
 
@@ -22,13 +22,35 @@ PAD = timedelta(days=1)
 
 
 def availability_of(mt: MeetingType) -> Availability:
+    """The type's weekly hours (its own, or its page's) and date overrides, read as plain rows."""
     page = mt.page
-    windows = mt.windows if mt.custom_hours else page.windows
+    if mt.custom_hours:
+        windows = db.session.execute(_TYPE_WINDOWS, {"type_id": mt.id})
+    else:
+        windows = db.session.execute(_PAGE_WINDOWS, {"page_id": page.id})
     return Availability(
         tz=ZoneInfo(page.timezone),
         weekly=rows_to_hours(windows),
-        overrides=rows_to_overrides(mt.overrides),
+        overrides=rows_to_overrides(db.session.execute(_OVERRIDES, {"type_id": mt.id})),
     )
+
+
+# Built once, as pages.py does: building and keying a statement costs more than running it.
+def _windows(owner) -> Select:
+    return (
+        select(HoursWindow.weekday, HoursWindow.start_minute, HoursWindow.end_minute)
+        .where(owner)
+        .order_by(HoursWindow.weekday, HoursWindow.start_minute)
+    )
+
+
+_PAGE_WINDOWS = _windows(HoursWindow.page_id == bindparam("page_id"))
+_TYPE_WINDOWS = _windows(HoursWindow.meeting_type_id == bindparam("type_id"))
+_OVERRIDES = (
+    select(DateOverride.day, DateOverride.start_minute, DateOverride.end_minute)
+    .where(DateOverride.meeting_type_id == bindparam("type_id"))
+    .order_by(DateOverride.day, DateOverride.start_minute)
+)
 
 
 def rules_of(mt: MeetingType) -> Rules:
@@ -52,13 +74,34 @@ def busy_intervals(
     [start, end) lies within the organizer's longest buffer before plus longest after of it.
     """
     pad = buffer_reach(user_id)
-    lo, hi = start - pad, end + pad
-    blocks = db.session.execute(
-        select(BusyBlock.start, BusyBlock.end).where(
+    rows = db.session.execute(
+        _BUSY,
+        {
+            "user_id": user_id,
+            "lo": start - pad,
+            "hi": end + pad,
+            # Booking ids start at 1: 0 leaves none out.
+            "exclude": exclude_booking if exclude_booking is not None else 0,
+        },
+    )
+    return [
+        (s - timedelta(minutes=before), e + timedelta(minutes=after)) if before or after else (s, e)
+        for s, e, before, after in rows
+    ]
+
+
+def _busy_statement() -> CompoundSelect:
+    """Busy blocks, connected calendars' busy time as of their last good sync (never the
+    network here) and bookings with their types' buffers, between :lo and :hi, in one query."""
+    user_id, lo, hi = bindparam("user_id"), bindparam("lo"), bindparam("hi")
+    none = literal(0)
+    return union_all(
+        select(BusyBlock.start, BusyBlock.end, none, none).where(
             BusyBlock.user_id == user_id, BusyBlock.start < hi, BusyBlock.end > lo
-        )
-    ).all()
-    query = (
+        ),
+        select(CalendarBusy.start, CalendarBusy.end, none, none).where(
+            CalendarBusy.user_id == user_id, CalendarBusy.start < hi, CalendarBusy.end > lo
+        ),
         select(
             Booking.start,
             Booking.end,
@@ -71,36 +114,28 @@ def busy_intervals(
             Booking.status == "confirmed",
             Booking.start < hi,
             Booking.end > lo,
-        )
+            Booking.id != bindparam("exclude"),
+        ),
     )
-    if exclude_booking is not None:
-        query = query.where(Booking.id != exclude_booking)
-    # Connected calendars' busy time, as of their last good sync (never the network here).
-    synced = db.session.execute(
-        select(CalendarBusy.start, CalendarBusy.end).where(
-            CalendarBusy.user_id == user_id, CalendarBusy.start < hi, CalendarBusy.end > lo
-        )
-    ).all()
-    busy = [(b.start, b.end) for b in blocks]
-    busy.extend((s, e) for s, e in synced)
-    busy.extend(
-        (s - timedelta(minutes=before), e + timedelta(minutes=after))
-        for s, e, before, after in db.session.execute(query)
-    )
-    return busy
+
+
+_BUSY = _busy_statement()
 
 
 def buffer_reach(user_id: int) -> timedelta:
     """The organizer's longest buffer before plus longest buffer after, over all their types."""
-    longest = db.session.execute(
-        select(
-            func.coalesce(func.max(MeetingType.buffer_before_minutes), 0),
-            func.coalesce(func.max(MeetingType.buffer_after_minutes), 0),
-        )
-        .join(BookingPage, MeetingType.page_id == BookingPage.id)
-        .where(BookingPage.user_id == user_id)
-    ).one()
-    return timedelta(minutes=longest[0] + longest[1])
+    before, after = db.session.execute(_REACH, {"user_id": user_id}).one()
+    return timedelta(minutes=before + after)
+
+
+_REACH = (
+    select(
+        func.coalesce(func.max(MeetingType.buffer_before_minutes), 0),
+        func.coalesce(func.max(MeetingType.buffer_after_minutes), 0),
+    )
+    .join(BookingPage, MeetingType.page_id == BookingPage.id)
+    .where(BookingPage.user_id == bindparam("user_id"))
+)
 
 
 def booked_per_day(
@@ -123,15 +158,25 @@ def count_per_day(
     exclude_booking: int | None = None,
 ) -> Counter[date]:
     """Count a type's confirmed bookings per local date in tz, around [start, end)."""
-    query = select(Booking.start).where(
-        Booking.meeting_type_id == type_id,
-        Booking.status == "confirmed",
-        Booking.start >= start - PAD,
-        Booking.start < end + PAD,
+    starts = db.session.scalars(
+        _TYPE_BOOKINGS,
+        {
+            "type_id": type_id,
+            "lo": start - PAD,
+            "hi": end + PAD,
+            "exclude": exclude_booking if exclude_booking is not None else 0,
+        },
     )
-    if exclude_booking is not None:
-        query = query.where(Booking.id != exclude_booking)
-    return Counter(s.astimezone(tz).date() for s in db.session.scalars(query))
+    return Counter(s.astimezone(tz).date() for s in starts)
+
+
+_TYPE_BOOKINGS = select(Booking.start).where(
+    Booking.meeting_type_id == bindparam("type_id"),
+    Booking.status == "confirmed",
+    Booking.start >= bindparam("lo"),
+    Booking.start < bindparam("hi"),
+    Booking.id != bindparam("exclude"),
+)
 
 
 def slots_between(
