@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 import smtplib
 import ssl
 import tempfile
@@ -276,7 +277,7 @@ def build_message(row: Outgoing) -> Message:
     if len(alternatives) == 1:
         msg = alternatives[0]
     else:
-        msg = MIMEMultipart("alternative", policy=WIRE)
+        msg = MIMEMultipart("alternative", boundary=_boundary(), policy=WIRE)
         for part in alternatives:
             msg.attach(part)
     if row.ics:
@@ -284,7 +285,7 @@ def build_message(row: Outgoing) -> Message:
         attachment.set_payload(row.ics.encode("utf-8"))
         encode_base64(attachment)
         attachment.add_header("Content-Disposition", "attachment", filename="invite.ics")
-        mixed = MIMEMultipart("mixed", policy=WIRE)
+        mixed = MIMEMultipart("mixed", boundary=_boundary(), policy=WIRE)
         mixed.attach(msg)
         mixed.attach(attachment)
         msg = mixed
@@ -297,6 +298,12 @@ def build_message(row: Outgoing) -> Message:
     msg["Date"] = format_datetime(_aware(row.created_at))
     msg["Message-ID"] = message_id(row)
     return msg
+
+
+def _boundary() -> str:
+    """A boundary no part can contain: every part is quoted-printable or base64, and neither
+    ever writes "=_" (the generator would otherwise search each part for its random one)."""
+    return f"=_bwm_{secrets.token_hex(12)}"
 
 
 def _text(body: str, subtype: str) -> MIMEText:

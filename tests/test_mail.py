@@ -537,3 +537,25 @@ def test_subjects_short_long_and_non_ascii_arrive_as_written(mail_app, smtp_sink
     headers = received.raw.split(b"\r\n\r\n", 1)[0].split(b"\r\n")
     assert all(len(line) <= 998 for line in headers) and all(h.isascii() for h in headers)
     assert received.raw.count(b"MIME-Version") == 1
+
+
+def test_a_body_that_looks_like_a_part_boundary_comes_back_as_written(mail_app, smtp_sink):
+    """Boundaries are chosen, not searched for: a body made of boundary-like lines (ours, and
+    the email package's own) must not cut the message."""
+    app = mail_app(smtp_sink.port)
+    text = "\n".join(
+        ["--=_bwm_" + "0" * 24, "--=_bwm_" + "0" * 24 + "--", "--" + "=" * 15 + "1234==", "end"]
+    )
+    add(app, text=text, html=f"<pre>{text}</pre>", ics=invitation("REQUEST"))
+
+    assert deliver(app, now=NOW) == 1
+
+    msg = smtp_sink.received[0].message
+
+    def body(kind: str) -> str:
+        return msg.get_body((kind,)).get_content().replace("\r\n", "\n").strip()
+
+    assert body("plain") == text
+    assert body("html") == f"<pre>{text}</pre>"
+    [attachment] = list(msg.iter_attachments())
+    assert Calendar.from_ical(attachment.get_content())["METHOD"] == "REQUEST"

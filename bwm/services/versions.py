@@ -9,7 +9,7 @@ themselves (see `track`); bulk statements that bypass the session call `bump_use
 
 from __future__ import annotations
 
-from sqlalchemy import event, or_, select, update
+from sqlalchemy import Update, bindparam, event, select, update
 
 from ..extensions import db
 from ..models import User
@@ -17,12 +17,7 @@ from ..models import User
 
 def bump_user(user_id: int) -> None:
     """Raise one organizer's data version, in the current transaction."""
-    db.session.execute(
-        update(User)
-        .where(User.id == user_id)
-        .values(data_version=User.data_version + 1)
-        .execution_options(synchronize_session=False)
-    )
+    db.session.execute(_bumps()["user"], {"ids": [user_id]})
 
 
 # What each kind of row says about its organizer: ("user", attribute), ("page", attribute) or
@@ -70,27 +65,42 @@ def _after_flush(session, flush_context) -> None:
             value = obj.__dict__.get(attribute)  # never a lazy load in the middle of a flush
             if value is not None:
                 ids[kind].add(value)
-    if not any(ids.values()):
-        return
-    from ..models import BookingPage, MeetingType
-
-    who = []
-    if ids["user"]:
-        who.append(User.id.in_(ids["user"]))
-    if ids["page"]:
-        who.append(User.id.in_(select(BookingPage.user_id).where(BookingPage.id.in_(ids["page"]))))
-    if ids["type"]:
-        who.append(
-            User.id.in_(
-                select(BookingPage.user_id)
-                .join(MeetingType, MeetingType.page_id == BookingPage.id)
-                .where(MeetingType.id.in_(ids["type"]))
-            )
-        )
     # On the flush's own connection: a Core statement, so no ORM flush runs again.
-    session.connection().execute(
-        update(User).where(or_(*who)).values(data_version=User.data_version + 1)
-    )
+    connection = session.connection()
+    for kind, statement in _bumps().items():
+        if ids[kind]:
+            connection.execute(statement, {"ids": sorted(ids[kind])})
+
+
+_BUMPS: dict[str, Update] = {}
+
+
+def _bumps() -> dict[str, Update]:
+    """The version raises for users, for the owners of pages and of types, built once (building
+    a statement costs more than running it, and every booking runs one)."""
+    if not _BUMPS:
+        from ..models import BookingPage, MeetingType
+
+        ids = bindparam("ids", expanding=True)
+        raise_ = {"data_version": User.data_version + 1}
+        _BUMPS["user"] = update(User).where(User.id.in_(ids)).values(raise_)
+        _BUMPS["page"] = (
+            update(User)
+            .where(User.id.in_(select(BookingPage.user_id).where(BookingPage.id.in_(ids))))
+            .values(raise_)
+        )
+        _BUMPS["type"] = (
+            update(User)
+            .where(
+                User.id.in_(
+                    select(BookingPage.user_id)
+                    .join(MeetingType, MeetingType.page_id == BookingPage.id)
+                    .where(MeetingType.id.in_(ids))
+                )
+            )
+            .values(raise_)
+        )
+    return _BUMPS
 
 
 def track(session_class) -> None:
