@@ -21,7 +21,7 @@ from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
-from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy import bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -485,13 +485,7 @@ def queue_write_back(booking: Booking, kind: str, *, now: datetime) -> None:
     """
     if kind == "reminder":
         return
-    calendar_ids = db.session.scalars(
-        select(ConnectedCalendar.id).where(
-            ConnectedCalendar.user_id == booking.user_id,
-            ConnectedCalendar.kind == "caldav",
-            ConnectedCalendar.write_bookings.is_(True),
-        )
-    ).all()
+    calendar_ids = db.session.scalars(_WRITING_CALENDARS, {"user_id": booking.user_id}).all()
     for calendar_id in calendar_ids:
         db.session.add(
             CalendarWriteBack(
@@ -505,6 +499,14 @@ def queue_write_back(booking: Booking, kind: str, *, now: datetime) -> None:
             )
         )
     db.session.flush()
+
+
+# Built once: every booking, move and cancellation asks it.
+_WRITING_CALENDARS = select(ConnectedCalendar.id).where(
+    ConnectedCalendar.user_id == bindparam("user_id"),
+    ConnectedCalendar.kind == "caldav",
+    ConnectedCalendar.write_bookings.is_(True),
+)
 
 
 def write_back_due(now: datetime) -> int:
