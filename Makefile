@@ -29,6 +29,7 @@ test: install
 
 bench: install
 	$(PY) bench/bench_availability.py
+	$(PY) bench/bench_booking.py
 	$(PY) bench/bench_http.py
 
 lint: install
