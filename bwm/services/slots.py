@@ -75,19 +75,21 @@ def busy_intervals(
     """
     pad = buffer_reach(user_id)
     rows = db.session.execute(
-        _BUSY,
-        {
-            "user_id": user_id,
-            "lo": start - pad,
-            "hi": end + pad,
-            # Booking ids start at 1: 0 leaves none out.
-            "exclude": exclude_booking if exclude_booking is not None else 0,
-        },
+        _BUSY, {"user_id": user_id, **_around(start, end, pad, exclude_booking)}
     )
     return [
         (s - timedelta(minutes=before), e + timedelta(minutes=after)) if before or after else (s, e)
         for s, e, before, after in rows
     ]
+
+
+def _around(
+    start: datetime, end: datetime, pad: timedelta, exclude_booking: int | None
+) -> dict[str, object]:
+    """The :lo, :hi and :exclude parameters of the statements below."""
+    # Booking ids start at 1: 0 leaves none out.
+    exclude = exclude_booking if exclude_booking is not None else 0
+    return {"lo": start - pad, "hi": end + pad, "exclude": exclude}
 
 
 def _busy_statement() -> CompoundSelect:
@@ -159,13 +161,7 @@ def count_per_day(
 ) -> Counter[date]:
     """Count a type's confirmed bookings per local date in tz, around [start, end)."""
     starts = db.session.scalars(
-        _TYPE_BOOKINGS,
-        {
-            "type_id": type_id,
-            "lo": start - PAD,
-            "hi": end + PAD,
-            "exclude": exclude_booking if exclude_booking is not None else 0,
-        },
+        _TYPE_BOOKINGS, {"type_id": type_id, **_around(start, end, PAD, exclude_booking)}
     )
     return Counter(s.astimezone(tz).date() for s in starts)
 
