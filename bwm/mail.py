@@ -103,7 +103,18 @@ def enqueue_all(
     emails: Iterable[Email], *, now: datetime, after_commit: bool = False
 ) -> list[OutboxMessage]:
     """enqueue, for several emails at once: they are checked, then written in one flush."""
-    rows = [_outbox_row(email, now) for email in emails]
+    return enqueue_prepared(prepare(emails, now=now), now=now, after_commit=after_commit)
+
+
+def prepare(emails: Iterable[Email], *, now: datetime) -> list[OutboxMessage]:
+    """Check emails and make their outbox rows, not yet in the session (see enqueue)."""
+    return [_outbox_row(email, now) for email in emails]
+
+
+def enqueue_prepared(
+    rows: list[OutboxMessage], *, now: datetime, after_commit: bool = False
+) -> list[OutboxMessage]:
+    """Add rows made by `prepare` to the session and flush, with whatever else it holds."""
     claim = (
         after_commit
         and has_request_context()

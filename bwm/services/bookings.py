@@ -143,17 +143,17 @@ def book(
     booking.meeting_type = mt
     # The emails and invitations are written before the lock: other bookings of this organizer
     # wait for it, and nothing in them depends on what the check under it finds.
-    drafts = compose(booking, "booked", now=now)
+    outbox = mail.prepare(compose(booking, "booked", now=now), now=now)
     lock_organizer(user_id)
     if not is_free(mt, start, now=now):
         raise SlotTaken()
     if link is not None:
         links.consume(link, now=now)
     db.session.add(booking)
-    db.session.flush()
+    mail.enqueue_prepared(outbox, now=now, after_commit=True)  # one flush writes all three
     if link is not None:
         links.record_booking(link, booking.id)
-    post(booking, drafts, "booked", now=now)
+    queue_write_back(booking, "booked", now=now)
     return booking
 
 
@@ -317,9 +317,14 @@ def compose(
 def post(booking: Booking, drafts: list[mail.Email], kind: str, *, now: datetime) -> None:
     """Put the drafts in the outbox and queue the calendar write-back, in this transaction."""
     mail.enqueue_all(drafts, now=now, after_commit=True)
-    from .calendars import queue_write_back  # not at the top: calendars imports this module
+    queue_write_back(booking, kind, now=now)
 
-    queue_write_back(booking, kind, now=now)  # CalDAV calendars that receive bookings
+
+def queue_write_back(booking: Booking, kind: str, *, now: datetime) -> None:
+    """Queue the change for the organizer's CalDAV calendars that receive bookings."""
+    from . import calendars  # not at the top: calendars imports this module
+
+    calendars.queue_write_back(booking, kind, now=now)
 
 
 def deliver_now(now: datetime) -> None:
