@@ -1,10 +1,11 @@
 """The outbox: enqueue emails in the caller's transaction; deliver them later, with retries.
 
 `enqueue` only adds a row, so an email exists exactly when the change that caused it was
-committed. `deliver_pending` (the worker, or a request right after its commit) claims due rows
-one at a time with a conditional UPDATE, commits the claim, sends, and records the outcome, so
-several workers and processes can run at once on SQLite and PostgreSQL and each message is sent
-once. A failed attempt counts in `attempts` and waits 1, 2, 4 ... minutes (at most 60) for the
+committed. The worker (`deliver_pending`) claims due rows CLAIM_CHUNK at a time with a
+conditional UPDATE, commits the claims, sends, and records the outcomes; a request claims its
+own emails as it enqueues them and sends them right after its commit (`deliver_after_commit`).
+So several workers and processes can run at once on SQLite and PostgreSQL, and each message is
+sent once. A failed attempt counts in `attempts` and waits 1, 2, 4 ... minutes (at most 60) for the
 next; the 8th failure, or a recipient the server refuses for good (5xx), marks it `failed`.
 
 Delivery: with `MAIL_SERVER` set, over SMTP; otherwise each message is written as an `.eml` file

@@ -39,7 +39,7 @@ def lock_organizer(user_id: int) -> None:
 def queue_for_write() -> None:
     """On a SQLite file, wait for the booking gate before this transaction's first write.
 
-    For short writes that run beside bookings (the outbox's claims and outcomes): in the
+    For short writes that run beside bookings (the outbox's outcomes): in the
     queue they take their turn, where SQLite's sleeping wait could starve them behind a stream
     of bookings. Held until the transaction ends; a no-op elsewhere.
     """
