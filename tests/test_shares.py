@@ -322,6 +322,92 @@ def test_lowering_the_maximum_hides_connected_events_details_at_once(client, olg
     assert_shows(client, body, "full")
 
 
+def vevent(uid: str, start: datetime, summary: str) -> list[str]:
+    return [
+        "BEGIN:VEVENT",
+        f"UID:{uid}",
+        "DTSTAMP:20260101T000000Z",
+        f"DTSTART;TZID=Europe/Stockholm:{start:%Y%m%dT%H%M%S}",
+        f"DTEND;TZID=Europe/Stockholm:{start + timedelta(hours=1):%Y%m%dT%H%M%S}",
+        f"SUMMARY:{summary}",
+        "END:VEVENT",
+    ]
+
+
+def test_a_sync_that_finds_a_change_keeps_the_other_events_uids(client, olga, feed, runner):
+    """A changed sync writes all the calendar's rows again; a subscriber must still see the
+    unchanged events as the same events, and only what changed as changed."""
+
+    def serve(*events: list[str]) -> str:
+        lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//tests//EN"]
+        for event in events:
+            lines += event
+        return feed.route("/olga.ics", "\r\n".join([*lines, "END:VCALENDAR", ""]))
+
+    def sync(calendar_id: int) -> None:
+        answer = client.post(f"/api/v1/me/calendars/{calendar_id}/sync", headers=olga["headers"])
+        assert answer.json["status"] == "ok", answer.json
+
+    def uids(share_json) -> dict[tuple[datetime, str], str]:
+        return {
+            (e.decoded("DTSTART"), str(e["SUMMARY"])): str(e["UID"])
+            for e in events(client, share_json)
+        }
+
+    url = serve(
+        vevent("a@tests", monday_at(16), "Standup"), vevent("b@tests", monday_at(18), "1:1")
+    )
+    connected = client.post(
+        "/api/v1/me/calendars", json={"kind": "ics", "url": url}, headers=olga["headers"]
+    )
+    assert connected.status_code == 201, connected.json
+    sync(connected.json["id"])
+    cli(runner, "org", "set", "--max-detail", "full")
+    body = share(client, olga, detail="full")
+    before = uids(body)
+    assert {(monday_at(16), "Standup"), (monday_at(18), "1:1")} <= set(before)
+
+    serve(
+        vevent("c@tests", monday_at(12), "Lunch"),
+        vevent("a@tests", monday_at(16), "Standup, moved room"),
+        vevent("b@tests", monday_at(18), "1:1"),
+    )
+    sync(connected.json["id"])
+    after = uids(body)
+
+    assert after[(monday_at(18), "1:1")] == before[(monday_at(18), "1:1")]
+    # Renamed, same time: the same event, told with its new summary.
+    assert after[(monday_at(16), "Standup, moved room")] == before[(monday_at(16), "Standup")]
+    assert after[(monday_at(12), "Lunch")] not in before.values()
+    assert len(set(after.values())) == len(after)
+    # A synced event's key says nothing of the calendar's rows or of what the event is.
+    synced = [after[key] for key in after if key[1] in ("Lunch", "Standup, moved room", "1:1")]
+    for uid in synced:
+        assert re.fullmatch(r"synced-[0-9a-f]{24}-[0-9a-f]{12}@bwm", uid), uid
+
+
+def test_two_synced_events_at_the_same_time_keep_apart(client, olga, feed, runner):
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//tests//EN"]
+    lines += vevent("a@tests", monday_at(16), "Standup")
+    lines += vevent("b@tests", monday_at(16), "Also standup")
+    url = feed.route("/olga.ics", "\r\n".join([*lines, "END:VCALENDAR", ""]))
+    connected = client.post(
+        "/api/v1/me/calendars", json={"kind": "ics", "url": url}, headers=olga["headers"]
+    )
+    answer = client.post(
+        f"/api/v1/me/calendars/{connected.json['id']}/sync", headers=olga["headers"]
+    )
+    assert answer.json["status"] == "ok", answer.json
+    cli(runner, "org", "set", "--max-detail", "full")
+    found = [
+        e
+        for e in events(client, share(client, olga, detail="full"))
+        if "tandup" in str(e["SUMMARY"])
+    ]
+    assert sorted(str(e["SUMMARY"]) for e in found) == ["Also standup", "Standup"]
+    assert len({str(e["UID"]) for e in found}) == 2
+
+
 # --- the organization's maximum and switches --------------------------------------------------
 
 

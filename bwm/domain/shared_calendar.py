@@ -21,7 +21,7 @@ BUSY = "Busy"
 class CalendarEvent:
     """One thing in an organizer's calendar, with every detail it has."""
 
-    key: str  # stable and opaque within one calendar ("booking-12", "block-3", "synced-7")
+    key: str  # stable and opaque within one calendar ("booking-12", "block-3", "synced-<hmac>")
     start: datetime  # aware
     end: datetime
     summary: str = ""

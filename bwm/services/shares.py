@@ -8,6 +8,7 @@ or nothing when sharing with people outside (or anonymous access) is off.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -299,14 +300,15 @@ def calendar_events(user_id: int, start: datetime, end: datetime) -> list[Calend
             )
         )
     synced = db.session.scalars(
-        select(CalendarBusy).where(
-            CalendarBusy.user_id == user_id, CalendarBusy.start < end, CalendarBusy.end > start
-        )
+        select(CalendarBusy)
+        .where(CalendarBusy.user_id == user_id, CalendarBusy.start < end, CalendarBusy.end > start)
+        .order_by(CalendarBusy.start, CalendarBusy.id)
     )
+    keys = synced_keys()
     for row in synced:
         events.append(
             CalendarEvent(
-                key=f"synced-{row.id}",
+                key=keys(row),
                 start=row.start,
                 end=row.end,
                 summary=row.summary,
@@ -315,6 +317,24 @@ def calendar_events(user_id: int, start: datetime, end: datetime) -> list[Calend
             )
         )
     return events
+
+
+def synced_keys():
+    """Key synced events by their calendar and times, not by row: a sync that finds a change
+    writes all of a calendar's rows again, and a feed's subscribers should then see only the
+    changed events change, not every event removed and added back. Keyed with the app's secret,
+    so a key tells nothing; events with the same calendar and times are told apart by order."""
+    secret = current_app.config["SECRET_KEY"]
+    secret = secret.encode() if isinstance(secret, str) else secret
+    seen: dict[str, int] = {}
+
+    def key(row: CalendarBusy) -> str:
+        what = f"{row.calendar_id}|{row.start.isoformat()}|{row.end.isoformat()}"
+        digest = hmac.new(secret, what.encode(), hashlib.sha256).hexdigest()[:24]
+        seen[digest] = seen.get(digest, 0) + 1
+        return f"synced-{digest}" + (f"-{seen[digest]}" if seen[digest] > 1 else "")
+
+    return key
 
 
 def zone_of(user: User) -> ZoneInfo:
