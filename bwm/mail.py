@@ -27,7 +27,7 @@ import smtplib
 import ssl
 import tempfile
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
 from email.charset import QP, Charset
 from email.encoders import encode_base64
@@ -41,7 +41,7 @@ from email.utils import format_datetime, formataddr, parseaddr
 from urllib.parse import urlsplit
 
 from flask import current_app, g, has_request_context
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import bindparam, func, or_, select, update
 
 from .extensions import db
 from .models import OutboxMessage
@@ -181,16 +181,7 @@ class Outgoing:
 
     @classmethod
     def of(cls, row: OutboxMessage) -> Outgoing:
-        return cls(
-            row.id,
-            row.to,
-            row.subject,
-            row.body_text,
-            row.body_html,
-            row.ics,
-            row.ics_method,
-            row.created_at,
-        )
+        return cls(**{f.name: getattr(row, f.name) for f in fields(cls)})
 
 
 def deliver_after_commit(now: datetime) -> int:
@@ -418,13 +409,17 @@ def _send(messages: list[Outgoing], transport, now: datetime, result: _Pass) -> 
     finally:
         if sent:  # the outcomes in one write
             queue_for_write()
-            db.session.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.id.in_(sent))
-                .values(status="sent", sent_at=now, locked_until=None)
-                .execution_options(synchronize_session=False)
-            )
+            db.session.execute(_MARK_SENT, {"ids": sent, "now": now})
             db.session.commit()
+
+
+# Built once: every booking request runs it, right after its commit.
+_MARK_SENT = (
+    update(OutboxMessage)
+    .where(OutboxMessage.id.in_(bindparam("ids", expanding=True)))
+    .values(status="sent", sent_at=bindparam("now"), locked_until=None)
+    .execution_options(synchronize_session=False)
+)
 
 
 def _claim(ids: list[int], now: datetime) -> list[int]:
@@ -448,6 +443,7 @@ def _claim(ids: list[int], now: datetime) -> list[int]:
 def _release(ids: list[int]) -> None:
     """Give back claims this pass won't use, so the next pass needn't wait for them to lapse."""
     if ids:
+        queue_for_write()
         db.session.execute(
             update(OutboxMessage)
             .where(OutboxMessage.id.in_(ids))

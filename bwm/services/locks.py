@@ -28,9 +28,7 @@ def lock_organizer(user_id: int) -> None:
     session = db.session()
     connection = session.connection()
     if connection.dialect.name == "sqlite":
-        raw = connection.connection.driver_connection
-        if not raw.in_transaction:
-            _enter_gate(session, connection.engine.url.database)
+        if _queue(session, connection):
             connection.exec_driver_sql("BEGIN IMMEDIATE")
         return
     db.session.execute(select(User.id).where(User.id == user_id).with_for_update())
@@ -44,9 +42,21 @@ def queue_for_write() -> None:
     of bookings. Held until the transaction ends; a no-op elsewhere.
     """
     session = db.session()
-    bind = session.get_bind()
-    if bind.dialect.name == "sqlite":
-        _enter_gate(session, bind.url.database)
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        _queue(session, connection)
+
+
+def _queue(session: Session, connection) -> bool:
+    """Wait for the gate, unless this connection's transaction is open already; True if not.
+
+    An open transaction may hold SQLite's write lock: waiting for the gate then could deadlock
+    with a booking that holds the gate and waits for that lock.
+    """
+    if connection.connection.driver_connection.in_transaction:
+        return False
+    _enter_gate(session, connection.engine.url.database)
+    return True
 
 
 def _enter_gate(session: Session, database: str | None) -> None:

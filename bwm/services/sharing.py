@@ -84,10 +84,11 @@ def share_by_email(
     subject = _("%(name)s invites you to book a meeting", name=page.display_name)
     text = render_template("email/share.txt", **context)
     html = render_template("email/share.html", **context)
-    return [
-        mail.enqueue(address, subject, text, html, now=now, after_commit=True)
-        for address in addresses
-    ]
+    return mail.enqueue_all(
+        [mail.Email(address, subject, text, html) for address in addresses],
+        now=now,
+        after_commit=True,
+    )
 
 
 def signature(page: BookingPage, url: str) -> tuple[Markup, str]:

@@ -9,15 +9,15 @@ themselves (see `track`); bulk statements that bypass the session call `bump_use
 
 from __future__ import annotations
 
-from sqlalchemy import Update, bindparam, event, select, update
+from sqlalchemy import bindparam, event, select, update
 
 from ..extensions import db
-from ..models import User
+from ..models import BookingPage, MeetingType, User
 
 
 def bump_user(user_id: int) -> None:
     """Raise one organizer's data version, in the current transaction."""
-    db.session.execute(_bumps()["user"], {"ids": [user_id]})
+    db.session.execute(_BUMPS["user"], {"ids": [user_id]})
 
 
 # What each kind of row says about its organizer: ("user", attribute), ("page", attribute) or
@@ -67,40 +67,30 @@ def _after_flush(session, flush_context) -> None:
                 ids[kind].add(value)
     # On the flush's own connection: a Core statement, so no ORM flush runs again.
     connection = session.connection()
-    for kind, statement in _bumps().items():
+    for kind, statement in _BUMPS.items():
         if ids[kind]:
             connection.execute(statement, {"ids": sorted(ids[kind])})
 
 
-_BUMPS: dict[str, Update] = {}
-
-
-def _bumps() -> dict[str, Update]:
-    """The version raises for users, for the owners of pages and of types, built once (building
-    a statement costs more than running it, and every booking runs one)."""
-    if not _BUMPS:
-        from ..models import BookingPage, MeetingType
-
-        ids = bindparam("ids", expanding=True)
-        raise_ = {"data_version": User.data_version + 1}
-        _BUMPS["user"] = update(User).where(User.id.in_(ids)).values(raise_)
-        _BUMPS["page"] = (
-            update(User)
-            .where(User.id.in_(select(BookingPage.user_id).where(BookingPage.id.in_(ids))))
-            .values(raise_)
+# The version raises for users, and for the owners of pages and of types, built once: building
+# a statement costs more than running it, and every booking runs one.
+_IDS = bindparam("ids", expanding=True)
+_RAISE = {"data_version": User.data_version + 1}
+_BUMPS = {
+    "user": update(User).where(User.id.in_(_IDS)).values(_RAISE),
+    "page": update(User)
+    .where(User.id.in_(select(BookingPage.user_id).where(BookingPage.id.in_(_IDS))))
+    .values(_RAISE),
+    "type": update(User)
+    .where(
+        User.id.in_(
+            select(BookingPage.user_id)
+            .join(MeetingType, MeetingType.page_id == BookingPage.id)
+            .where(MeetingType.id.in_(_IDS))
         )
-        _BUMPS["type"] = (
-            update(User)
-            .where(
-                User.id.in_(
-                    select(BookingPage.user_id)
-                    .join(MeetingType, MeetingType.page_id == BookingPage.id)
-                    .where(MeetingType.id.in_(ids))
-                )
-            )
-            .values(raise_)
-        )
-    return _BUMPS
+    )
+    .values(_RAISE),
+}
 
 
 def track(session_class) -> None:
