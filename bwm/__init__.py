@@ -15,8 +15,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     # Imported here so that importing bwm.domain never loads Flask (the domain stays pure).
     from flask import Flask
 
-    from . import cli, errors, extensions, models, web, worker
+    from . import cli, errors, extensions, models, web
     from .config import DEFAULTS
+    from .jobs import worker
     from .services import answers
 
     instance_path = (test_config or {}).get("INSTANCE_PATH")

@@ -11,6 +11,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -290,6 +291,8 @@ class OutboxMessage(db.Model):
     """An email written in the transaction of the change that causes it, delivered later."""
 
     __tablename__ = "outbox"
+    # The mail lane asks for due messages every half second.
+    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     to: Mapped[str] = mapped_column(String(254))
@@ -305,6 +308,24 @@ class OutboxMessage(db.Model):
     last_error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # The first failure of the current run of failures; a day of them marks the message failed.
+    failing_since: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # A booking's email is stored as the facts it is built from, by the composer named here.
+    template: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    facts: Mapped[str | None] = mapped_column(Text, nullable=True)  # JSON
+
+
+class WorkerLane(db.Model):
+    """The last pass of one lane of the worker (mail, reminders, ...): the worker's heartbeat."""
+
+    __tablename__ = "worker_lanes"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    worker: Mapped[str] = mapped_column(String(200), default="")  # host and process id
+    last_pass_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_ok_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_count: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str] = mapped_column(Text, default="")
 
 
 class ReminderSent(db.Model):

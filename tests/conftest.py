@@ -63,13 +63,20 @@ def _config(url: str, instance: os.PathLike, **extra) -> dict:
 
 
 @pytest.fixture
-def make_app(database_url, tmp_path):
+def make_app(database_url, tmp_path, request):
     """Build an app over the test database with extra config."""
     apps = []
 
-    def make(**extra):
+    def make(*, worker: bool = False, **extra):
+        """worker=True runs the real worker's lanes beside the app (threads), as a deployment
+        does: then mail a request queues reaches the mail server within a moment."""
         app = create_app(_config(database_url, tmp_path, **extra))
         apps.append(app)
+        if worker:
+            from bwm.jobs.worker import Worker, lanes
+
+            # Set up now, so torn down first: before the mail server and the tables go.
+            request.getfixturevalue("_workers").append(Worker(app, lanes(0.05)).start())
         return app
 
     yield make
@@ -77,6 +84,15 @@ def make_app(database_url, tmp_path):
         with app.app_context():
             _empty_tables()
             db.engine.dispose()
+
+
+@pytest.fixture
+def _workers():
+    """The worker lanes make_app(worker=True) started, stopped after the test."""
+    running = []
+    yield running
+    for worker in running:
+        worker.close(timeout=60)
 
 
 def _empty_tables() -> None:

@@ -38,7 +38,7 @@ def clock() -> Clock:
 
 @pytest.fixture
 def app(make_app, smtp_sink, clock):
-    return make_app(MAIL_SERVER=smtp_sink.host, MAIL_PORT=smtp_sink.port, CLOCK=clock)
+    return make_app(worker=True, MAIL_SERVER=smtp_sink.host, MAIL_PORT=smtp_sink.port, CLOCK=clock)
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ def soup(response) -> BeautifulSoup:
 
 @pytest.fixture
 def mailed_app(make_app, smtp_sink):
-    return make_app(MAIL_SERVER=smtp_sink.host, MAIL_PORT=smtp_sink.port)
+    return make_app(worker=True, MAIL_SERVER=smtp_sink.host, MAIL_PORT=smtp_sink.port)
 
 
 @pytest.fixture
@@ -375,7 +375,7 @@ def test_a_mail_server_down_never_loses_the_booking(make_app, organizer, smtp_si
     response = book_api(client, monday_at(10))
     assert response.status_code == 201
     with app.app_context():
-        from bwm.mail import outbox_counts
+        from bwm.outbox import outbox_counts
 
         assert outbox_counts().get("pending") == 2
 
@@ -391,7 +391,7 @@ def test_a_past_booking_cannot_be_changed(make_app, smtp_sink):
             return self.at
 
     clock = Clock()
-    app = make_app(MAIL_SERVER=smtp_sink.host, MAIL_PORT=smtp_sink.port, CLOCK=clock)
+    app = make_app(worker=True, MAIL_SERVER=smtp_sink.host, MAIL_PORT=smtp_sink.port, CLOCK=clock)
     with app.app_context():
         create_organizer(
             "p@example.com", "P", "long-password", slug="olga", timezone="Europe/Stockholm"

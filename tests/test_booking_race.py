@@ -21,7 +21,7 @@ def racing_app(make_app):
     from bwm.services import meeting_types
     from bwm.services.organizers import create_organizer
 
-    app = make_app(MAIL_DELIVER_AFTER_COMMIT=False)
+    app = make_app()
     with app.app_context():
         user = create_organizer(
             "race@example.com", "Racer", "long-password", slug="race", timezone="Europe/Stockholm"

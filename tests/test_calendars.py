@@ -217,9 +217,9 @@ def test_a_calendar_claimed_by_another_worker_is_left_alone(app, client, olga, f
     cal = connect(client, olga, feed.route("/olga.ics", ics()))
     with app.app_context():
         now = now_utc()
-        assert calendars._claim_sync(cal["id"], now, due_only=True)  # worker one has it
-        assert not calendars._claim_sync(cal["id"], now, due_only=True)  # worker two doesn't
-        assert calendars.sync_due_calendars(now) == 0
+        assert calendars.SYNC_QUEUE.claim([cal["id"]], now) == [cal["id"]]  # worker one has it
+        assert calendars.SYNC_QUEUE.claim([cal["id"]], now) == []  # worker two doesn't
+        assert calendars.sync_due_calendars(lambda: now) == 0
         assert not calendars.sync_now(cal["id"], now)
         assert db.session.get(ConnectedCalendar, cal["id"]).status == "pending"
     assert feed.requests == []

@@ -277,7 +277,7 @@ def test_a_write_that_fails_is_retried_and_never_blocks_the_booking(
 
     radicale.start()
     with app.app_context():
-        assert write_back_due(retry_at + timedelta(seconds=1)) == 1
+        assert write_back_due(lambda: retry_at + timedelta(seconds=1)) == 1
         (row,) = db.session.scalars(db.select(CalendarWriteBack)).all()
         assert row.status == "done"
     assert str(remote_event(radicale, work, uid)["UID"]) == uid
@@ -299,7 +299,7 @@ def test_several_workers_write_each_booking_once(app, client, olga, radicale, wo
     def worker():
         with app.app_context():
             barrier.wait()
-            done.append(write_back_due(now_utc()))
+            done.append(write_back_due(now_utc))
             db.session.remove()
 
     threads = [threading.Thread(target=worker) for _ in range(3)]

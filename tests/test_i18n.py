@@ -175,7 +175,7 @@ def test_the_404_page_is_translated(client, lang, title):
 
 
 def test_an_attendee_booking_in_dutch_gets_dutch_email(make_app, smtp_sink, make_user):
-    app = make_app(MAIL_SERVER=smtp_sink.host, MAIL_PORT=smtp_sink.port)
+    app = make_app(worker=True, MAIL_SERVER=smtp_sink.host, MAIL_PORT=smtp_sink.port)
     make_user(email="olga@example.com", name="Olga", slug="olga", timezone="Europe/Stockholm")
     monday = next_weekday(0)
     start = datetime.combine(monday, datetime.min.time(), ZoneInfo("Europe/Stockholm"))

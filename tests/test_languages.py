@@ -242,7 +242,7 @@ def test_the_pages_default_covers_its_types_links_and_api_but_not_other_pages(
 
 @pytest.fixture
 def mail_app(make_app, smtp_sink):
-    return make_app(MAIL_SERVER=smtp_sink.host, MAIL_PORT=smtp_sink.port)
+    return make_app(worker=True, MAIL_SERVER=smtp_sink.host, MAIL_PORT=smtp_sink.port)
 
 
 def _invitation_summary(message) -> str:
@@ -317,7 +317,9 @@ def test_reminders_go_out_in_each_readers_language(make_app, smtp_sink, make_use
     day = next_weekday(2, at_least=5)
     start = datetime(day.year, day.month, day.day, 10, 0, tzinfo=STOCKHOLM)
     clock_at = [start - timedelta(days=3)]
-    app = make_app(MAIL_SERVER=smtp_sink.host, MAIL_PORT=smtp_sink.port, CLOCK=lambda: clock_at[0])
+    app = make_app(
+        worker=True, MAIL_SERVER=smtp_sink.host, MAIL_PORT=smtp_sink.port, CLOCK=lambda: clock_at[0]
+    )
     from bwm.services import meeting_types
 
     olga = make_user(
@@ -353,7 +355,7 @@ def test_reminders_go_out_in_each_readers_language(make_app, smtp_sink, make_use
 
 
 def test_an_invitation_is_in_the_invited_users_language(make_app, smtp_sink, make_user):
-    mail = make_app(MAIL_SERVER=smtp_sink.host, MAIL_PORT=smtp_sink.port)
+    mail = make_app(worker=True, MAIL_SERVER=smtp_sink.host, MAIL_PORT=smtp_sink.port)
     admin = make_user(email="ada@example.com", name="Ada", slug="ada", admin=True)
     set_languages(mail, admin["id"], language="sv")
     client = mail.test_client()

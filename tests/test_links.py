@@ -334,7 +334,7 @@ def racing_app(make_app):
     from bwm.services.organizers import create_organizer
     from bwm.web import now
 
-    app = make_app(MAIL_DELIVER_AFTER_COMMIT=False)
+    app = make_app()
     with app.test_request_context():
         user = create_organizer(
             "race@example.com", "Racer", "long-password", slug="race", timezone="Europe/Stockholm"

@@ -95,13 +95,14 @@ def test_a_failed_booking_leaves_it_free_for_the_next(app, gate, organizer, clie
 
 
 def test_the_outbox_writes_queue_on_it_and_give_it_back(app, gate):
-    from bwm.mail import deliver_pending, enqueue, outbox_counts
+    from bwm.outbox import enqueue, outbox_counts
+    from bwm.outbox.delivery import deliver_batch
 
     now = datetime(2030, 3, 4, 9, 0, tzinfo=UTC)
     with app.app_context():
         enqueue("ann@example.org", "Hello", "Hi", now=now)
         db.session.commit()
-        assert deliver_pending(now=now) == 1
+        assert deliver_batch(lambda: now).sent == 1
         assert gate()
         assert outbox_counts()["sent"] == 1
 

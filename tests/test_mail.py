@@ -18,17 +18,11 @@ import pytest
 from icalendar import Calendar, Event
 
 from bwm.extensions import db
-from bwm.mail import (
-    CLAIM_FOR,
-    MAX_ATTEMPTS,
-    deliver_after_commit,
-    deliver_pending,
-    enqueue,
-    outbox_counts,
-    retry_delay,
-)
+from bwm.jobs.queue import CLAIM_FOR, GIVE_UP_AFTER, retry_delay
+from bwm.jobs.worker import worker
 from bwm.models import OutboxMessage, now_utc
-from bwm.worker import worker
+from bwm.outbox import enqueue, outbox_counts
+from bwm.outbox.delivery import deliver_batch
 from tests.smtp import SMTPSink
 
 NOW = datetime(2030, 3, 4, 9, 0, tzinfo=UTC)
@@ -87,9 +81,10 @@ def row(app, message_id: int) -> OutboxMessage:
         return found
 
 
-def deliver(app, **kwargs) -> int:
+def deliver(app, *, now: datetime, ids=None) -> int:
+    """One batch of the mail lane at `now` (only `ids` when given); how many were sent."""
     with app.app_context():
-        return deliver_pending(**kwargs)
+        return deliver_batch(lambda: now, ids=ids).sent
 
 
 def counts(app) -> dict[str, int]:
@@ -103,7 +98,7 @@ def test_enqueue_in_a_rolled_back_transaction_sends_nothing(mail_app, smtp_sink)
         message = enqueue("ada@example.com", "Hello", "Hi", now=NOW)
         assert message.id is not None  # flushed, so the caller can point at it
         db.session.rollback()
-        assert deliver_pending(now=NOW + timedelta(hours=1)) == 0
+        assert deliver_batch(lambda: NOW + timedelta(hours=1)).sent == 0
         assert outbox_counts() == {"pending": 0, "sent": 0, "failed": 0}
     assert smtp_sink.received == []
 
@@ -233,14 +228,14 @@ def test_a_message_waits_while_the_server_is_down_then_goes_once(mail_app):
     assert waiting.status == "pending"
     assert waiting.attempts == 1
     assert "refused" in waiting.last_error.lower()
-    assert waiting.next_attempt_at == NOW + timedelta(minutes=1)
+    assert waiting.next_attempt_at == NOW + timedelta(seconds=15)
     assert waiting.locked_until is None
 
     sink.start()
     try:
-        assert deliver(app, now=NOW + timedelta(seconds=30)) == 0  # not due yet
+        assert deliver(app, now=NOW + timedelta(seconds=10)) == 0  # not due yet
         assert sink.received == []
-        assert deliver(app, now=NOW + timedelta(minutes=1)) == 1
+        assert deliver(app, now=NOW + timedelta(seconds=15)) == 1
         assert deliver(app, now=NOW + timedelta(minutes=5)) == 0
     finally:
         sink.stop()
@@ -265,37 +260,41 @@ def test_a_server_that_is_down_leaves_the_rest_of_a_batch_free_to_go_at_once(mai
     sink.start()
     try:
         assert deliver(app, now=NOW + timedelta(seconds=1)) == 3  # the first one waits its turn
-        assert deliver(app, now=NOW + timedelta(minutes=1)) == 1
+        assert deliver(app, now=NOW + timedelta(seconds=15)) == 1
     finally:
         sink.stop()
     assert len(sink.received) == 4
 
 
-def test_after_eight_failed_attempts_the_message_fails(mail_app):
+def test_a_message_failing_for_a_day_fails_and_retries_stay_minutes_apart(mail_app):
     app = mail_app(SMTPSink().port)  # never started
     [message_id] = add(app)
     now = NOW
     delays = []
-    for _ in range(MAX_ATTEMPTS):
+    while row(app, message_id).status == "pending":
         assert deliver(app, now=now) == 0
         current = row(app, message_id)
         delays.append(current.next_attempt_at - now)
         now = current.next_attempt_at
+        assert len(delays) < 2000
 
     failed = row(app, message_id)
     assert failed.status == "failed"
-    assert failed.attempts == MAX_ATTEMPTS
     assert failed.last_error
-    assert delays[:-1] == [timedelta(minutes=m) for m in (1, 2, 4, 8, 16, 32, 60)]
+    # Soon at first, then every two minutes: a server back up is used within two minutes.
+    assert delays[:4] == [timedelta(seconds=s) for s in (15, 30, 60, 120)]
+    assert set(delays[4:-1]) == {timedelta(minutes=2)}
+    assert now - NOW >= GIVE_UP_AFTER
+    assert now - NOW < GIVE_UP_AFTER + timedelta(minutes=3)
     assert deliver(app, now=now + timedelta(days=1)) == 0
     assert counts(app) == {"pending": 0, "sent": 0, "failed": 1}
 
 
 @pytest.mark.parametrize(
-    ("attempts", "minutes"), [(1, 1), (2, 2), (3, 4), (4, 8), (6, 32), (7, 60), (8, 60), (20, 60)]
+    ("attempts", "seconds"), [(1, 15), (2, 30), (3, 60), (4, 120), (5, 120), (200, 120)]
 )
-def test_retry_delay_doubles_up_to_an_hour(attempts, minutes):
-    assert retry_delay(attempts) == timedelta(minutes=minutes)
+def test_retry_delay_doubles_up_to_two_minutes(attempts, seconds):
+    assert retry_delay(attempts) == timedelta(seconds=seconds)
 
 
 def test_a_recipient_the_server_refuses_fails_at_once(mail_app, smtp_sink):
@@ -329,7 +328,7 @@ def test_a_message_claimed_by_another_worker_is_left_alone(mail_app, smtp_sink):
     assert deliver(app, now=NOW) == 0
     assert smtp_sink.received == []
     # The other worker died: its claim runs out and the message goes.
-    assert deliver(app, now=NOW + timedelta(minutes=11)) == 1
+    assert deliver(app, now=NOW + timedelta(minutes=10, seconds=1)) == 1
     assert len(smtp_sink.received) == 1
 
 
@@ -401,7 +400,7 @@ def test_several_workers_at_once_send_each_message_once(mail_app, smtp_sink):
         try:
             with app.app_context():
                 barrier.wait(timeout=30)
-                sent.append(deliver_pending(now=NOW))
+                sent.append(deliver_batch(lambda: NOW).sent)
         except BaseException as exc:  # noqa: BLE001 - reported by the test below
             errors.append(exc)
 
@@ -435,7 +434,7 @@ def test_the_worker_loop_stops_cleanly_on_sigterm(make_app, database_url, smtp_s
         "import json, sys\n"
         "from flask.cli import FlaskGroup\n"
         "from bwm import create_app\n"
-        "from bwm.worker import worker\n"
+        "from bwm.jobs.worker import worker\n"
         "app = create_app(json.loads(sys.argv[1]))\n"
         "if 'worker' not in app.cli.commands:\n"
         "    app.cli.add_command(worker)\n"
@@ -464,59 +463,29 @@ def test_the_worker_loop_stops_cleanly_on_sigterm(make_app, database_url, smtp_s
     assert len(smtp_sink.received) == 2
 
 
-def test_a_failing_job_does_not_stop_the_others(mail_app, smtp_sink, monkeypatch):
-    from bwm import worker as worker_module
+def test_a_failing_lane_does_not_stop_the_others(mail_app, smtp_sink, monkeypatch):
+    from bwm.jobs import worker as worker_module
 
-    def broken(now):
+    def broken(clock, stop=None):
         raise RuntimeError("calendar server gone")
 
-    monkeypatch.setattr(worker_module, "JOBS", [("sync", broken), *worker_module.JOBS])
+    real_lanes = worker_module.lanes
+
+    def lanes(interval=0.5):
+        return [worker_module.Lane("calendar_sync", broken, 1.0)] + [
+            lane for lane in real_lanes(interval) if lane.name != "calendar_sync"
+        ]
+
+    monkeypatch.setattr(worker_module, "lanes", lanes)
     app = mail_app(smtp_sink.port, CLOCK=lambda: NOW)
     add(app)
 
     result = app.test_cli_runner().invoke(args=["worker", "--once"])
 
     assert result.exit_code == 1
-    assert "failed: sync" in result.output
+    assert "failed: calendar_sync" in result.output
     assert "mail 1" in result.output
     assert len(smtp_sink.received) == 1
-
-
-def enqueue_in_a_request(app, *, deliver: bool) -> int:
-    """Enqueue for after the commit, in a request, commit, and deliver (or die first)."""
-    with app.test_request_context("/"):
-        message = enqueue("ada@example.com", "Booked", "See you.", now=NOW, after_commit=True)
-        db.session.commit()
-        if deliver:
-            assert deliver_after_commit(NOW) == 1
-        return message.id
-
-
-def test_a_request_sends_what_it_queued_after_its_commit_and_only_that(mail_app, smtp_sink):
-    app = mail_app(smtp_sink.port)
-    [other] = add(app)  # pending, but not this request's
-    enqueue_in_a_request(app, deliver=True)
-    assert [m.message["Subject"] for m in smtp_sink.received] == ["Booked"]
-    assert row(app, other).status == "pending"
-
-
-def test_a_request_that_dies_before_sending_leaves_its_mail_to_the_worker(mail_app, smtp_sink):
-    app = mail_app(smtp_sink.port)
-    message_id = enqueue_in_a_request(app, deliver=False)
-    # Claimed by that request: a worker running meanwhile leaves it alone (no double send) ...
-    assert deliver(app, now=NOW + timedelta(minutes=1)) == 0
-    # ... until the claim lapses; then the worker sends it, once.
-    assert deliver(app, now=NOW + CLAIM_FOR + timedelta(seconds=1)) == 1
-    assert deliver(app, now=NOW + CLAIM_FOR + timedelta(hours=1)) == 0
-    assert len(smtp_sink.received) == 1
-    assert row(app, message_id).status == "sent"
-
-
-def test_without_delivery_after_commit_the_worker_sends_at_once(mail_app, smtp_sink):
-    app = mail_app(smtp_sink.port, MAIL_DELIVER_AFTER_COMMIT=False)
-    message_id = enqueue_in_a_request(app, deliver=False)
-    assert row(app, message_id).locked_until is None
-    assert deliver(app, now=NOW) == 1
 
 
 @pytest.mark.parametrize(

@@ -105,7 +105,7 @@ def assert_every_field_labelled(soup: BeautifulSoup) -> None:
 
 @pytest.fixture
 def mailed_app(make_app, smtp_sink):
-    return make_app(MAIL_SERVER=smtp_sink.host, MAIL_PORT=smtp_sink.port)
+    return make_app(worker=True, MAIL_SERVER=smtp_sink.host, MAIL_PORT=smtp_sink.port)
 
 
 @pytest.fixture
@@ -447,7 +447,9 @@ def test_a_reason_too_long_is_422(client, olga, mailed_app, smtp_sink):
 
 
 def test_cancel_needs_the_csrf_token(make_app, smtp_sink, make_organizer):
-    app = make_app(WTF_CSRF_ENABLED=True, MAIL_SERVER=smtp_sink.host, MAIL_PORT=smtp_sink.port)
+    app = make_app(
+        worker=True, WTF_CSRF_ENABLED=True, MAIL_SERVER=smtp_sink.host, MAIL_PORT=smtp_sink.port
+    )
     client = app.test_client()
     user = make_organizer("olga")
     login_page = parse(client.get("/login"))

@@ -26,7 +26,7 @@ def setup(make_app, smtp_sink):
     day = next_weekday(2, at_least=5)
     start = datetime(day.year, day.month, day.day, 10, 0, tzinfo=STOCKHOLM)
     clock = Clock(start - timedelta(days=3))
-    app = make_app(MAIL_SERVER=smtp_sink.host, MAIL_PORT=smtp_sink.port, CLOCK=clock)
+    app = make_app(worker=True, MAIL_SERVER=smtp_sink.host, MAIL_PORT=smtp_sink.port, CLOCK=clock)
     from bwm.extensions import db
     from bwm.services import meeting_types
     from bwm.services.organizers import create_organizer
@@ -131,7 +131,7 @@ def test_several_workers_send_each_reminder_once(setup):
         try:
             with app.app_context():
                 barrier.wait()
-                sent.append(send_due_reminders(clock()))
+                sent.append(send_due_reminders(clock))
         except BaseException as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
 

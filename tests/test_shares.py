@@ -44,7 +44,7 @@ def cli(runner, *args: str) -> None:
 
 @pytest.fixture
 def app(make_app, smtp_sink):
-    return make_app(MAIL_SERVER=smtp_sink.host, MAIL_PORT=smtp_sink.port)
+    return make_app(worker=True, MAIL_SERVER=smtp_sink.host, MAIL_PORT=smtp_sink.port)
 
 
 @pytest.fixture

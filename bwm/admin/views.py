@@ -17,7 +17,7 @@ from ..domain.errors import Conflict, ValidationFailed
 from ..domain.policy import DETAILS, OrgPolicy
 from ..extensions import db
 from ..models import CalendarShare, User
-from ..services import bookings, invites, policy
+from ..services import invites, policy
 from ..web import now
 from . import bp
 from .forms import NewUserForm, OrgSettingsForm, UserSettingForm
@@ -173,7 +173,6 @@ def user_create():
             field.errors = [*field.errors, message]
         return _index(user_form=form, status=409 if isinstance(exc, Conflict) else 422)
     db.session.commit()
-    bookings.deliver_now(current)
     if form.invite.data:
         flash(_("%(email)s is created and invited by email.", email=user.email), "success")
     else:
@@ -276,6 +275,5 @@ def user_invite(user_id: int):
     current = now()
     invites.send_invite(user, now=current)
     db.session.commit()
-    bookings.deliver_now(current)
     flash(_("An invitation is sent to %(email)s.", email=user.email), "success")
     return redirect(url_for(".index"), 303)

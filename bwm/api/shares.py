@@ -4,7 +4,7 @@ revoke."""
 from flask import abort, g, jsonify
 
 from ..extensions import db
-from ..services import bookings, policy, shares
+from ..services import policy, shares
 from ..web import now
 from . import bp
 from .auth import token_required
@@ -38,7 +38,6 @@ def calendar_share_create():
             {"error": "the organization does not allow sharing calendars with people outside"}
         ), 403
     db.session.commit()
-    bookings.deliver_now(current)
     return jsonify(shares.share_to_dict(share)), 201
 
 

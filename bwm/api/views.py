@@ -116,7 +116,6 @@ def create_booking(mt: MeetingType, link: PrivateLink | None = None):
         "manage_url": bookings.manage_url(booking),
     }
     db.session.commit()
-    bookings.deliver_now(now())
     return jsonify(answer), 201
 
 
@@ -141,7 +140,6 @@ def booking_reschedule(token: str):
     start = aware_datetime(json_body(), "start")
     bookings.reschedule(booking, start, now=now())
     db.session.commit()
-    bookings.deliver_now(now())
     return jsonify({"booking": bookings.booking_to_dict(booking)})
 
 
@@ -152,7 +150,6 @@ def booking_cancel(token: str):
     reason = json_body().get("reason") or ""
     bookings.cancel(booking, reason=reason, now=now(), by="attendee")
     db.session.commit()
-    bookings.deliver_now(now())
     return jsonify({"booking": bookings.booking_to_dict(booking)})
 
 
@@ -290,5 +287,4 @@ def my_booking_cancel(uid: str):
     reason = json_body().get("reason") or ""
     bookings.cancel(booking, reason=reason, now=now(), by="organizer")
     db.session.commit()
-    bookings.deliver_now(now())
     return jsonify({"booking": bookings.booking_to_dict(booking)})

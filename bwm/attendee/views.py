@@ -198,7 +198,6 @@ def run_booking(flow: BookingFlow):
     except TokenError:
         db.session.rollback()  # the link was used, expired or revoked meanwhile: the 410 page
         raise
-    bookings.deliver_now(now())
     return redirect(url_for("attendee.manage", token=token), 303)
 
 
@@ -321,7 +320,6 @@ def manage_cancel(token: str):
     except BookingClosed as exc:
         db.session.rollback()
         return _closed_page(booking, exc.reason)
-    bookings.deliver_now(now())
     return redirect(url_for("attendee.manage", token=token), 303)
 
 
@@ -393,5 +391,4 @@ def manage_reschedule_confirm(token: str):
             ),
             303,
         )
-    bookings.deliver_now(now())
     return redirect(url_for("attendee.manage", token=token), 303)

@@ -75,6 +75,7 @@ class CalendarWriteBack(db.Model):
     last_error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    failing_since: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     calendar: Mapped[ConnectedCalendar] = relationship()
     booking: Mapped[Booking] = relationship()

@@ -14,7 +14,7 @@ from ..domain.errors import Conflict, ValidationFailed
 from ..domain.policy import DETAILS
 from ..extensions import db
 from ..htmx import render_htmx
-from ..services import bookings, policy, shares
+from ..services import policy, shares
 from ..web import now
 from . import bp
 from .forms import EmptyForm, choices
@@ -88,7 +88,6 @@ def calendar_share_create():
         flash(_("Your organization does not allow sharing calendars with people outside."), "error")
         return _shares_page(form, 403)
     db.session.commit()
-    bookings.deliver_now(current)
     flash(
         _("Your calendar is shared with %(email)s; they got the link by email.", email=share.email),
         "success",

@@ -12,7 +12,7 @@ from wtforms.validators import Length
 
 from ..domain.errors import ValidationFailed
 from ..extensions import db
-from ..services import bookings, sharing
+from ..services import sharing
 from ..web import now
 from . import bp
 
@@ -73,7 +73,6 @@ def share_email():
             getattr(form, name).errors = [*getattr(form, name).errors, message]
         return _share_page(form, 422)
     db.session.commit()
-    bookings.deliver_now(now())
     flash(_("Sent to %(list)s.", list=", ".join(addresses)), "success")
     return redirect(url_for(".sharing_page"), 303)
 

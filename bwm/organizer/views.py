@@ -638,7 +638,6 @@ def booking_cancel(booking_id: int):
             else _("This meeting has already taken place, so it can't be cancelled.")
         )
         return _booking_page(booking, form, closed=message), 410
-    bookings.deliver_now(now())
     flash(
         _("The booking is cancelled. %(name)s has been told by email.", name=booking.attendee_name),
         "success",

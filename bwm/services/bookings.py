@@ -1,10 +1,12 @@
-"""Bookings: make one without double booking, reschedule, cancel; tell both sides by email."""
+"""Bookings: make one without double booking, reschedule, cancel; tell both sides by email
+(the outbox rows are written here; the worker builds and sends them)."""
 
 from __future__ import annotations
 
 import secrets
 import uuid
 from datetime import datetime, timedelta
+from types import SimpleNamespace
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -13,12 +15,13 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from .. import mail
+from .. import outbox
 from ..domain.errors import BookingClosed, SlotTaken, ValidationFailed
 from ..domain.invitations import BookingFacts, build_invitation
 from ..domain.tokens import TokenError, TokenSigner
 from ..extensions import db
 from ..models import Booking, MeetingType, PrivateLink
+from ..outbox import Draft, Email
 from . import links, validate
 from .locks import lock_organizer
 from .organizers import normalize_email
@@ -141,16 +144,16 @@ def book(
         created_at=now,
     )
     booking.meeting_type = mt
-    # The emails and invitations are written before the lock: other bookings of this organizer
-    # wait for it, and nothing in them depends on what the check under it finds.
-    outbox = mail.prepare(compose(booking, "booked", now=now), now=now)
+    # The outbox rows are made before the lock: other bookings of this organizer wait for it,
+    # and nothing in them depends on what the check under it finds.
+    rows = outbox.prepare(drafts(booking, "booked", now=now), now=now)
     lock_organizer(user_id)
     if not is_free(mt, start, now=now):
         raise SlotTaken()
     if link is not None:
         links.consume(link, now=now)
     db.session.add(booking)
-    mail.enqueue_prepared(outbox, now=now, after_commit=True)  # one flush writes all three
+    outbox.enqueue_prepared(rows)  # one flush writes all three
     if link is not None:
         links.record_booking(link, booking.id)
     queue_write_back(booking, "booked", now=now)
@@ -223,31 +226,73 @@ def location_text(mt: MeetingType) -> str:
     return ""
 
 
-def facts(booking: Booking, *, for_attendee: bool, manage: str | None = None) -> BookingFacts:
-    """What an invitation says; `manage` is the manage URL when the caller has it already."""
+def snapshot(booking: Booking, *, manage: str | None = None, stamp: datetime) -> dict:
+    """What the booking, its type and its organizer say now, as plain JSON values.
+
+    The emails of a change are built from this in the worker, so they say what was true at the
+    change; invitations, the calendar write-back and the feed are built from it too.
+    """
     mt = booking.meeting_type
     organizer = mt.page.user
+    return {
+        "booking": {
+            "uid": booking.uid,
+            "sequence": booking.sequence,
+            "start": booking.start.isoformat(),
+            "end": booking.end.isoformat(),
+            "status": booking.status,
+            "attendee_name": booking.attendee_name,
+            "attendee_email": booking.attendee_email,
+            "attendee_timezone": booking.attendee_timezone,
+            "note": booking.note,
+            "online_meeting_url": booking.online_meeting_url,
+            "cancel_reason": booking.cancel_reason or "",
+            "created_at": booking.created_at.isoformat(),
+            "language": booking.language,
+        },
+        "type": {"title": mt.title, "description": mt.description, "location": location_text(mt)},
+        "organizer": {
+            "name": organizer.name,
+            "email": organizer.email,
+            "language": organizer.language,
+        },
+        "page_timezone": mt.page.timezone,
+        "manage_url": manage,
+        "stamp": stamp.isoformat(),
+    }
+
+
+def facts(booking: Booking, *, for_attendee: bool, manage: str | None = None) -> BookingFacts:
+    """What an invitation says; `manage` is the manage URL when the caller has it already."""
+    if for_attendee and manage is None:
+        manage = manage_url(booking)
+    return snapshot_facts(snapshot(booking, manage=manage, stamp=booking.created_at), for_attendee)
+
+
+def snapshot_facts(snap: dict, for_attendee: bool) -> BookingFacts:
+    """What an invitation says, from a snapshot, with labels in the current language."""
+    b, mt, organizer = snap["booking"], snap["type"], snap["organizer"]
     return BookingFacts(
-        uid=booking.uid,
-        sequence=booking.sequence,
-        start=booking.start,
-        end=booking.end,
+        uid=b["uid"],
+        sequence=b["sequence"],
+        start=datetime.fromisoformat(b["start"]),
+        end=datetime.fromisoformat(b["end"]),
         title=_(
             "%(title)s: %(organizer)s and %(attendee)s",
-            title=mt.title,
-            organizer=organizer.name,
-            attendee=booking.attendee_name,
+            title=mt["title"],
+            organizer=organizer["name"],
+            attendee=b["attendee_name"],
         ),
-        description=mt.description,
-        location=location_text(mt),
-        online_meeting_url=booking.online_meeting_url,
-        organizer_name=organizer.name,
-        organizer_email=organizer.email,
-        attendee_name=booking.attendee_name,
-        attendee_email=booking.attendee_email,
-        created=booking.created_at,
-        manage_url=(manage or manage_url(booking)) if for_attendee else None,
-        cancelled=booking.status == "cancelled",
+        description=mt["description"],
+        location=mt["location"],
+        online_meeting_url=b["online_meeting_url"],
+        organizer_name=organizer["name"],
+        organizer_email=organizer["email"],
+        attendee_name=b["attendee_name"],
+        attendee_email=b["attendee_email"],
+        created=datetime.fromisoformat(b["created_at"]),
+        manage_url=snap["manage_url"] if for_attendee else None,
+        cancelled=b["status"] == "cancelled",
         online_label=_("Online meeting"),
         manage_label=_("Reschedule or cancel"),
     )
@@ -263,61 +308,59 @@ def invitation(
 
 
 def notify(booking: Booking, kind: str, *, now: datetime, by: str = "attendee") -> None:
-    """Write the attendee's and the organizer's emails to the outbox, in this transaction.
-
-    A booking, a move or a cancellation carries the invitation; a reminder doesn't.
-    """
-    post(booking, compose(booking, kind, now=now, by=by), kind, now=now)
-
-
-def compose(
-    booking: Booking, kind: str, *, now: datetime, by: str = "attendee"
-) -> list[mail.Email]:
-    """Render the attendee's email (in their booking language) and the organizer's (in theirs),
-    not yet in the outbox."""
-    mt = booking.meeting_type
-    organizer = mt.page.user
-    method = "CANCEL" if booking.status == "cancelled" else "REQUEST"
-    with_ics = kind != "reminder"
-    manage = manage_url(booking)
-    drafts = []
-    for role in ("attendee", "organizer"):
-        to_attendee = role == "attendee"
-        language = booking.language if to_attendee else organizer.language
-        tz = ZoneInfo(booking.attendee_timezone if to_attendee else mt.page.timezone)
-        context = {
-            "booking": booking,
-            "mt": mt,
-            "organizer": organizer,
-            "kind": kind,
-            "by": by,
-            "role": role,
-            "start": booking.start.astimezone(tz),
-            "end": booking.end.astimezone(tz),
-            "tz": tz.key,
-            "manage_url": manage if to_attendee else None,
-            "location": location_text(mt),
-        }
-        with force_locale(language):
-            drafts.append(
-                mail.Email(
-                    to=booking.attendee_email if to_attendee else organizer.email,
-                    subject=render_template("email/subject.txt", **context).strip(),
-                    text=render_template("email/booking.txt", **context),
-                    html=render_template("email/booking.html", **context),
-                    ics=invitation(booking, for_attendee=to_attendee, now=now, manage=manage)
-                    if with_ics
-                    else None,
-                    ics_method=method if with_ics else None,
-                )
-            )
-    return drafts
-
-
-def post(booking: Booking, drafts: list[mail.Email], kind: str, *, now: datetime) -> None:
-    """Put the drafts in the outbox and queue the calendar write-back, in this transaction."""
-    mail.enqueue_all(drafts, now=now, after_commit=True)
+    """Write the attendee's and the organizer's emails to the outbox, in this transaction,
+    and queue the calendar write-back. A booking, a move or a cancellation carries the
+    invitation; a reminder doesn't."""
+    outbox.enqueue_all(drafts(booking, kind, now=now, by=by), now=now)
     queue_write_back(booking, kind, now=now)
+
+
+def drafts(booking: Booking, kind: str, *, now: datetime, by: str = "attendee") -> list[Draft]:
+    """The attendee's and the organizer's emails of a change, as facts for the worker."""
+    snap = snapshot(booking, manage=manage_url(booking), stamp=now)
+    snap.update(kind=kind, by=by)
+    organizer_email = snap["organizer"]["email"]
+    return [
+        Draft(booking.attendee_email, "booking", {**snap, "role": "attendee"}),
+        Draft(organizer_email, "booking", {**snap, "role": "organizer"}),
+    ]
+
+
+@outbox.composer("booking")
+def compose(snap: dict) -> Email:
+    """Build one side's email of a booking change from its snapshot, in the reader's language."""
+    b = snap["booking"]
+    role, kind = snap["role"], snap["kind"]
+    to_attendee = role == "attendee"
+    language = b["language"] if to_attendee else snap["organizer"]["language"]
+    tz = ZoneInfo(b["attendee_timezone"] if to_attendee else snap["page_timezone"])
+    context = {
+        "booking": SimpleNamespace(**b),
+        "mt": SimpleNamespace(**snap["type"]),
+        "organizer": SimpleNamespace(**snap["organizer"]),
+        "kind": kind,
+        "by": snap["by"],
+        "role": role,
+        "start": datetime.fromisoformat(b["start"]).astimezone(tz),
+        "end": datetime.fromisoformat(b["end"]).astimezone(tz),
+        "tz": tz.key,
+        "manage_url": snap["manage_url"] if to_attendee else None,
+        "location": snap["type"]["location"],
+    }
+    with force_locale(language):
+        ics = method = None
+        if kind != "reminder":
+            method = "CANCEL" if b["status"] == "cancelled" else "REQUEST"
+            stamp = datetime.fromisoformat(snap["stamp"])
+            ics = build_invitation(snapshot_facts(snap, to_attendee), method, stamp=stamp)
+        return Email(
+            to=b["attendee_email"] if to_attendee else snap["organizer"]["email"],
+            subject=render_template("email/subject.txt", **context).strip(),
+            text=render_template("email/booking.txt", **context),
+            html=render_template("email/booking.html", **context),
+            ics=ics,
+            ics_method=method,
+        )
 
 
 def queue_write_back(booking: Booking, kind: str, *, now: datetime) -> None:
@@ -325,13 +368,3 @@ def queue_write_back(booking: Booking, kind: str, *, now: datetime) -> None:
     from . import calendars  # not at the top: calendars imports this module
 
     calendars.queue_write_back(booking, kind, now=now)
-
-
-def deliver_now(now: datetime) -> None:
-    """Send this request's emails right after its commit; the worker retries what fails."""
-
-    try:
-        mail.deliver_after_commit(now)
-    except Exception:  # noqa: BLE001 - the booking stands; the worker delivers later
-        current_app.logger.exception("delivering right after commit failed; the worker retries")
-        db.session.rollback()

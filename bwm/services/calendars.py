@@ -2,11 +2,14 @@
 and the organizer's bookings as a feed.
 
 Syncing and writing back talk to other servers, so they run outside any unit of work and commit
-themselves: the worker calls `sync_due_calendars` and `write_back_due`, a "sync now" button
-calls `sync_now` after its request's own work. Everything else flushes, as services do.
+themselves: the worker's lanes call `sync_due_calendars` and `write_back_due`; the organizer's
+"sync now" calls `sync_now` after its request's own work (the one request that talks to another
+server, bounded by CALENDAR_TIMEOUT). Everything else flushes, as services do.
 
-Several workers may run at once: a calendar or a write-back is claimed with a conditional UPDATE
-(`locked_until`), and only the worker whose UPDATE changed the row does the work (as the outbox).
+Several workers may run at once: calendars and write-backs are claimed through jobs.queue, and
+only the worker whose claim changed the row does the work. The modules that talk to calendar
+servers (and the caldav client) are imported only when a sync or a write runs, so the web
+processes don't carry them.
 """
 
 from __future__ import annotations
@@ -25,11 +28,12 @@ from sqlalchemy import bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from ..calendars import CalendarError, caldav_, check_public_url, ics
+from ..calendars import CalendarError, check_public_url
 from ..calendars.models import BookingFeed, CalendarBusy, CalendarWriteBack, ConnectedCalendar
 from ..domain.calendar_events import BusyEvent, booking_resource, bookings_feed
 from ..domain.errors import Conflict, ValidationFailed
 from ..extensions import db
+from ..jobs.queue import JobQueue
 from ..models import Booking, BookingPage, MeetingType, User
 from . import bookings, validate
 from .versions import bump_user
@@ -39,8 +43,6 @@ STATUSES = ("pending", "ok", "error")
 DEFAULT_DAYS_AHEAD = 60
 MAX_URL = 2000
 MAX_ERROR = 2000
-MAX_WRITE_ATTEMPTS = 30  # 1, 2, 4 ... 60 minutes apart: about a day of trying
-MAX_WRITE_DELAY_MINUTES = 60
 SYNC_BATCH = 50
 WRITE_BATCH = 100
 # The bookings feed: confirmed bookings from this far back, cancelled ones for this long.
@@ -77,7 +79,11 @@ def sync_every() -> timedelta:
 
 def _claim_for() -> timedelta:
     """How long a claim keeps other workers away: well past one fetch's time limit."""
-    return max(timedelta(minutes=10), timedelta(seconds=4 * _timeout()))
+    return max(timedelta(minutes=1), timedelta(seconds=3 * _timeout()))
+
+
+SYNC_QUEUE = JobQueue(ConnectedCalendar, pending=None, due_column="next_sync_at")
+WRITE_QUEUE = JobQueue(CalendarWriteBack)
 
 
 def _fernet() -> Fernet:
@@ -323,20 +329,14 @@ def horizon(user_id: int, now: datetime) -> tuple[datetime, datetime]:
     return now - timedelta(days=1), now + timedelta(days=(days or DEFAULT_DAYS_AHEAD) + 1)
 
 
-def sync_due_calendars(now: datetime) -> int:
-    """Sync every calendar that is due (the worker's job); return how many were tried."""
-    candidates = list(
-        db.session.scalars(
-            select(ConnectedCalendar.id)
-            .where(ConnectedCalendar.next_sync_at <= now, _unlocked(ConnectedCalendar, now))
-            .order_by(ConnectedCalendar.next_sync_at, ConnectedCalendar.id)
-            .limit(SYNC_BATCH)
-        )
-    )
-    db.session.commit()  # end the read before the claims
+def sync_due_calendars(clock, stop=None) -> int:
+    """Sync every calendar that is due (the worker's lane); return how many were tried."""
     done = 0
-    for calendar_id in candidates:
-        if _claim_sync(calendar_id, now, due_only=True):
+    for calendar_id in SYNC_QUEUE.due_ids(clock(), SYNC_BATCH):
+        if stop is not None and stop.is_set():
+            break
+        now = clock()
+        if SYNC_QUEUE.claim([calendar_id], now, _claim_for()):
             _sync_claimed(calendar_id, now)
             done += 1
     return done
@@ -348,28 +348,20 @@ def sync_now(calendar_id: int, now: datetime) -> bool:
     It commits db.session, so call it after the request's own commit.
     """
     db.session.commit()
-    if not _claim_sync(calendar_id, now, due_only=False):
-        return False
-    _sync_claimed(calendar_id, now)
-    return True
-
-
-def _unlocked(model, now: datetime):
-    return or_(model.locked_until.is_(None), model.locked_until < now)
-
-
-def _claim_sync(calendar_id: int, now: datetime, *, due_only: bool) -> bool:
-    conditions = [ConnectedCalendar.id == calendar_id, _unlocked(ConnectedCalendar, now)]
-    if due_only:
-        conditions.append(ConnectedCalendar.next_sync_at <= now)
     claimed = db.session.execute(
         update(ConnectedCalendar)
-        .where(*conditions)
-        .values(locked_until=now + _claim_for(), last_attempt_at=now)
+        .where(
+            ConnectedCalendar.id == calendar_id,
+            or_(ConnectedCalendar.locked_until.is_(None), ConnectedCalendar.locked_until < now),
+        )
+        .values(locked_until=now + _claim_for())
         .execution_options(synchronize_session=False)
     ).rowcount
     db.session.commit()  # others see the claim before we fetch
-    return claimed == 1
+    if claimed != 1:
+        return False
+    _sync_claimed(calendar_id, now)
+    return True
 
 
 def _sync_claimed(calendar_id: int, now: datetime) -> None:
@@ -387,7 +379,9 @@ def _sync_claimed(calendar_id: int, now: datetime) -> None:
     # bookings already: counting them again would block their own reschedule.
     skip_uids = frozenset(db.session.scalars(select(Booking.uid).where(Booking.user_id == user_id)))
     kind, url, username, encrypted = cal.kind, cal.url, cal.username, cal.password_encrypted
+    cal.last_attempt_at = now
     db.session.commit()  # hold no transaction while waiting on the network
+    from ..calendars import caldav_, ics  # the worker's: see the module's docstring
 
     fetched, error = None, None
     try:
@@ -509,51 +503,27 @@ _WRITING_CALENDARS = select(ConnectedCalendar.id).where(
 )
 
 
-def write_back_due(now: datetime) -> int:
-    """Write every due booking to its calendar (the worker's job); return how many were done."""
+def write_back_due(clock, stop=None) -> int:
+    """Write every due booking to its calendar (the worker's lane); return how many were done."""
     candidates = db.session.execute(
         select(CalendarWriteBack.id, CalendarWriteBack.calendar_id)
-        .where(
-            CalendarWriteBack.status == "pending",
-            CalendarWriteBack.next_attempt_at <= now,
-            _unlocked(CalendarWriteBack, now),
-        )
+        .where(CalendarWriteBack.id.in_(WRITE_QUEUE.due_ids(clock(), WRITE_BATCH)))
         .order_by(CalendarWriteBack.id)
-        .limit(WRITE_BATCH)
     ).all()
     db.session.commit()
     done = 0
     down: set[int] = set()  # calendars that failed in this pass: leave their rows for later
     for row_id, calendar_id in candidates:
-        if calendar_id in down or not _claim_write(row_id, now):
+        if stop is not None and stop.is_set():
+            break
+        now = clock()
+        if calendar_id in down or not WRITE_QUEUE.claim([row_id], now, _claim_for()):
             continue
-        ok = _write_claimed(row_id, now)
-        if ok:
+        if _write_claimed(row_id, now):
             done += 1
         else:
             down.add(calendar_id)
     return done
-
-
-def retry_delay(attempts: int) -> timedelta:
-    """Wait 1, 2, 4, 8 ... minutes after the n-th failed attempt, at most an hour."""
-    return timedelta(minutes=min(2 ** (attempts - 1), MAX_WRITE_DELAY_MINUTES))
-
-
-def _claim_write(row_id: int, now: datetime) -> bool:
-    claimed = db.session.execute(
-        update(CalendarWriteBack)
-        .where(
-            CalendarWriteBack.id == row_id,
-            CalendarWriteBack.status == "pending",
-            CalendarWriteBack.next_attempt_at <= now,
-            _unlocked(CalendarWriteBack, now),
-        )
-        .values(locked_until=now + _claim_for())
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    db.session.commit()
-    return claimed == 1
 
 
 def _write_claimed(row_id: int, now: datetime) -> bool:
@@ -562,11 +532,13 @@ def _write_claimed(row_id: int, now: datetime) -> bool:
     db.session.refresh(row)
     cal, booking = row.calendar, row.booking
     if cal.kind != "caldav" or not cal.write_bookings:
-        row.status, row.done_at, row.locked_until = "done", now, None
         db.session.commit()
+        WRITE_QUEUE.succeeded([row_id], now, done_at=now)
         return True
     error = None
     try:
+        from ..calendars import caldav_  # the worker's: see the module's docstring
+
         url, username, uid = cal.url, cal.username, booking.uid
         cancelled = booking.status == "cancelled"
         facts = bookings.facts(booking, for_attendee=False)
@@ -584,20 +556,11 @@ def _write_claimed(row_id: int, now: datetime) -> bool:
         current_app.logger.exception("write-back %s failed", row_id)
         error = f"Unexpected error: {type(exc).__name__}: {exc}"
     db.session.rollback()  # whatever the failure left half-done; the claim is committed
-    row = db.session.get(CalendarWriteBack, row_id)
-    if row is None:
-        db.session.commit()
-        return error is None
-    row.locked_until = None
     if error is None:
-        row.status, row.done_at, row.last_error = "done", now, ""
-    else:
-        row.attempts += 1
-        row.last_error = error[:MAX_ERROR]
-        if row.attempts >= MAX_WRITE_ATTEMPTS:
-            row.status = "failed"
-        else:
-            row.next_attempt_at = now + retry_delay(row.attempts)
+        WRITE_QUEUE.succeeded([row_id], now, done_at=now, last_error="")
+        return True
+    row = WRITE_QUEUE.failed(row_id, error, now)
+    if row is not None:
         current_app.logger.warning(
             "write-back %s (booking %s): attempt %s failed: %s",
             row_id,
@@ -605,8 +568,7 @@ def _write_claimed(row_id: int, now: datetime) -> bool:
             row.attempts,
             row.last_error,
         )
-    db.session.commit()
-    return error is None
+    return False
 
 
 # --- the bookings feed ------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 
-from .. import mail
+from .. import outbox
 from ..domain.tokens import TokenError, TokenSigner
 from ..extensions import db
 from ..models import User, UserInvite
@@ -77,7 +77,7 @@ def send_invite(user: User, *, now: datetime) -> UserInvite:
         subject = _("You are invited to Bookings with me")
         text = render_template("email/invite.txt", **context)
         html = render_template("email/invite.html", **context)
-    mail.enqueue(user.email, subject, text, html, now=now, after_commit=True)
+    outbox.enqueue(user.email, subject, text, html, now=now)
     return row
 
 

@@ -52,12 +52,13 @@ def due_reminders(now: datetime) -> list[tuple[int, int]]:
     return due
 
 
-def send_due_reminders(now: datetime) -> int:
-    """Claim and send the due reminders, one booking per transaction; return how many were sent.
+def send_due_reminders(clock, stop=None) -> int:
+    """Claim and queue the due reminders, one booking per transaction; return how many.
 
     When several reminders of one booking are due at once (the worker was stopped), only the one
     closest to the meeting is emailed; the others are marked sent so they never arrive late.
     """
+    now = clock()
     by_booking: dict[int, list[int]] = {}
     for booking_id, minutes in due_reminders(now):
         by_booking.setdefault(booking_id, []).append(minutes)

@@ -19,7 +19,7 @@ from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from .. import mail
+from .. import outbox
 from ..calendars.models import CalendarBusy
 from ..domain import policy as rules
 from ..domain.errors import Conflict, ValidationFailed
@@ -179,7 +179,7 @@ def _email_invitee(share: CalendarShare, *, now: datetime) -> None:
         subject = _("%(name)s shared their calendar with you", name=owner.name)
         text = render_template("email/calendar_share.txt", **context)
         html = render_template("email/calendar_share.html", **context)
-    mail.enqueue(share.email, subject, text, html, now=now, after_commit=True)
+    outbox.enqueue(share.email, subject, text, html, now=now)
 
 
 def shares_of(owner: User) -> list[CalendarShare]:

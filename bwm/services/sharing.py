@@ -11,7 +11,7 @@ from flask import render_template
 from flask_babel import gettext as _
 from markupsafe import Markup
 
-from .. import mail
+from .. import outbox
 from ..domain.errors import ValidationFailed
 from ..models import BookingPage, OutboxMessage
 from . import pages
@@ -73,7 +73,7 @@ def share_by_email(
 ) -> list[OutboxMessage]:
     """Write one email per address to the outbox, in the caller's transaction.
 
-    The request sends them right after its commit (bookings.deliver_now); the worker retries.
+    The worker sends them.
     """
     message = (message or "").strip()
     if len(message) > MAX_MESSAGE:
@@ -84,10 +84,9 @@ def share_by_email(
     subject = _("%(name)s invites you to book a meeting", name=page.display_name)
     text = render_template("email/share.txt", **context)
     html = render_template("email/share.html", **context)
-    return mail.enqueue_all(
-        [mail.Email(address, subject, text, html) for address in addresses],
+    return outbox.enqueue_all(
+        [outbox.Email(address, subject, text, html) for address in addresses],
         now=now,
-        after_commit=True,
     )
 
 

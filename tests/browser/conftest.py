@@ -35,7 +35,11 @@ def browser_type_launch_args(browser_type_launch_args):
 def live(make_app, smtp_sink):
     """The app on a threaded server, with mail going to a real SMTP sink."""
     app = make_app(
-        MAIL_SERVER=smtp_sink.host, MAIL_PORT=smtp_sink.port, BASE_URL=None, WTF_CSRF_ENABLED=True
+        worker=True,
+        MAIL_SERVER=smtp_sink.host,
+        MAIL_PORT=smtp_sink.port,
+        BASE_URL=None,
+        WTF_CSRF_ENABLED=True,
     )
     with serve(app) as base:
         yield {"app": app, "base": base, "sink": smtp_sink}

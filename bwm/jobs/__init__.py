@@ -1,0 +1,1 @@
+"""Background work: one job-queue mechanism (queue.py) and the worker that runs its lanes."""
