@@ -1,3 +1,3 @@
 from bwm import create_app
 
-app = create_app()
+app = create_app(serving=True)

@@ -10,8 +10,11 @@ if TYPE_CHECKING:
     from flask import Flask
 
 
-def create_app(test_config: dict | None = None) -> Flask:
-    """Create and configure an instance of the bwm application."""
+def create_app(test_config: dict | None = None, *, serving: bool = False) -> Flask:
+    """Create and configure an instance of the bwm application.
+
+    serving: a web process (wsgi.py), which needs no `flask db` commands.
+    """
     # Imported here so that importing bwm.domain never loads Flask (the domain stays pure).
     from flask import Flask
 
@@ -32,7 +35,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     _finish_config(app)
 
     extensions.db.init_app(app)
-    extensions.migrate.init_app(app, extensions.db, render_as_batch=True)
+    if not serving:
+        from flask_migrate import Migrate
+
+        Migrate(app, extensions.db, render_as_batch=True)
     extensions.csrf.init_app(app)
     extensions.login.init_app(app)
     extensions.login.login_view = "auth.login"

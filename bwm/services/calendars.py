@@ -20,9 +20,6 @@ from datetime import datetime, timedelta
 from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
-from cryptography.fernet import Fernet, InvalidToken
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
 from sqlalchemy import bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -86,7 +83,12 @@ SYNC_QUEUE = JobQueue(ConnectedCalendar, pending=None, due_column="next_sync_at"
 WRITE_QUEUE = JobQueue(CalendarWriteBack)
 
 
-def _fernet() -> Fernet:
+def _fernet():
+    # Imported when a password is stored or read, not by every web process.
+    from cryptography.fernet import Fernet
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
     secret = current_app.config["SECRET_KEY"]
     material = secret.encode("utf-8") if isinstance(secret, str) else bytes(secret)
     key = HKDF(
@@ -104,6 +106,8 @@ def decrypt_password(token: str | None) -> str:
     """Return the stored password; CalendarError when the secret key has changed since."""
     if not token:
         return ""
+    from cryptography.fernet import InvalidToken
+
     try:
         return _fernet().decrypt(token.encode("ascii")).decode("utf-8")
     except (InvalidToken, ValueError) as exc:

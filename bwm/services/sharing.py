@@ -6,7 +6,6 @@ import io
 from dataclasses import dataclass
 from datetime import datetime
 
-import segno
 from flask import render_template
 from flask_babel import gettext as _
 from markupsafe import Markup
@@ -101,5 +100,7 @@ def signature(page: BookingPage, url: str) -> tuple[Markup, str]:
 def qr_svg(url: str) -> bytes:
     """Draw the URL as a QR code, an SVG document."""
     out = io.BytesIO()
+    import segno  # only for this picture: web processes needn't carry it
+
     segno.make(url, error="m").save(out, kind="svg", scale=8, border=4, xmldecl=True)
     return out.getvalue()
