@@ -13,9 +13,8 @@ DEFAULTS: dict = {
     "RATELIMIT_BOOKING": "120 per minute",
     "MAIL_SERVER": None,
     "MAIL_DEFAULT_SENDER": "bwm@example.com",
-    "MAIL_TIMEOUT": 30,
+    "MAIL_TIMEOUT": 20,  # seconds for each SMTP operation; a claim lasts three of them
     "MAIL_DIR": None,  # where emails go as .eml files when no MAIL_SERVER is set
-    "MAIL_DELIVER_AFTER_COMMIT": True,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "REMEMBER_COOKIE_HTTPONLY": True,

@@ -112,11 +112,12 @@ class JobQueue:
         db.session.commit()
         return [i for i in ids if i in claimed]
 
-    def renew(self, ids: Sequence[int], now: datetime) -> None:
+    def renew(self, ids: Sequence[int], now: datetime, claim_for: timedelta | None = None) -> None:
         """Keep holding claimed rows for another `claim_for` from `now`."""
         if ids:
+            until = now + (claim_for or self.claim_for)
             queue_for_write()
-            db.session.execute(self._renew, {"ids": list(ids), "until": now + self.claim_for})
+            db.session.execute(self._renew, {"ids": list(ids), "until": until})
             db.session.commit()
 
     def release(self, ids: Sequence[int]) -> None:
@@ -181,15 +182,22 @@ class JobQueue:
 class Claims:
     """The rows a lane holds: renewed once a quarter of the claim has gone by."""
 
-    def __init__(self, queue: JobQueue, ids: Sequence[int], now: datetime) -> None:
+    def __init__(
+        self,
+        queue: JobQueue,
+        ids: Sequence[int],
+        now: datetime,
+        claim_for: timedelta | None = None,
+    ) -> None:
         self.queue = queue
         self.ids = list(ids)
         self.since = now
+        self.claim_for = claim_for or queue.claim_for
 
     def keep(self, now: datetime) -> None:
         """Renew the claims still held when they are getting old."""
-        if self.ids and now - self.since >= self.queue.claim_for / 4:
-            self.queue.renew(self.ids, now)
+        if self.ids and now - self.since >= self.claim_for / 4:
+            self.queue.renew(self.ids, now, self.claim_for)
             self.since = now
 
     def drop(self, row_id: int) -> None:

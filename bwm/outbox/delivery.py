@@ -17,7 +17,7 @@ from flask import current_app
 from sqlalchemy import bindparam, select, update
 
 from ..extensions import db
-from ..jobs.queue import Claims
+from ..jobs.queue import CLAIM_FOR, Claims
 from ..models import OutboxMessage
 from ..services.locks import queue_for_write
 from . import QUEUE
@@ -81,21 +81,29 @@ def deliver_batch(clock: Clock, stop: threading.Event | None = None, ids=None) -
     if not candidates:
         return result
     transport = open_transport()
+    claim_for = _claim_for()
     try:
         for first in range(0, len(candidates), CHUNK):
             if stop and stop.is_set():
                 break
-            ours = QUEUE.claim(candidates[first : first + CHUNK], clock())
-            if ours and not _send_claimed(ours, transport, clock, stop, result):
+            ours = QUEUE.claim(candidates[first : first + CHUNK], clock(), claim_for)
+            if ours and not _send_claimed(ours, transport, clock, stop, result, claim_for):
                 break
     finally:
         transport.close()
     return result
 
 
-def _send_claimed(ours: list[int], transport, clock: Clock, stop, result: Pass) -> bool:
+def _claim_for() -> timedelta:
+    """A claim outlives a few SMTP timeouts: one message in hand can take up to that."""
+    return max(CLAIM_FOR, timedelta(seconds=3 * float(current_app.config["MAIL_TIMEOUT"])))
+
+
+def _send_claimed(
+    ours: list[int], transport, clock: Clock, stop, result: Pass, claim_for: timedelta
+) -> bool:
     """Send claimed messages and record each outcome; False when the transport is down."""
-    claims = Claims(QUEUE, ours, clock())
+    claims = Claims(QUEUE, ours, clock(), claim_for)
     rows = {
         row.id: row
         for row in db.session.scalars(

@@ -4,7 +4,7 @@ SMTP goes through `smtplib` with Flask-Mail's `MAIL_*` keys rather than through 
 its `Message` cannot express the iMIP structure (a `text/calendar; method=...` alternative plus
 the same calendar attached), and its `Connection` opens `smtplib.SMTP` without a timeout, so a
 server that accepts the connection and then stalls would hang the lane past its claim.
-`MAIL_TIMEOUT` (seconds, 30 by default) bounds every SMTP operation. Without `MAIL_SERVER`,
+`MAIL_TIMEOUT` (seconds, 20 by default) bounds every SMTP operation. Without `MAIL_SERVER`,
 each message is written as an `.eml` file into `MAIL_DIR` (default `<instance>/mail`).
 `MAIL_SUPPRESS_SEND` (default: `TESTING`, as in Flask-Mail) records messages as sent.
 """
@@ -63,7 +63,7 @@ class SMTPTransport:
         cfg = self.cfg
         use_ssl = bool(cfg.get("MAIL_USE_SSL"))
         port = int(cfg.get("MAIL_PORT") or (465 if use_ssl else 25))
-        timeout = float(cfg.get("MAIL_TIMEOUT", 30))
+        timeout = float(cfg["MAIL_TIMEOUT"])
         try:
             if use_ssl:
                 host = smtplib.SMTP_SSL(
