@@ -171,13 +171,16 @@ def init_app(app: Flask) -> None:
 
     @app.get("/healthz")
     def healthz():
-        """Answer 200 when the database answers."""
+        """Answer 200 with the worker's state and the outbox's counts, 503 without a database."""
+        from .services import operations  # here: it imports the worker, which imports web
+
         try:
             db.session.execute(text("SELECT 1"))
+            found = operations.health(now())
         except Exception as exc:  # noqa: BLE001 - any database failure is "not healthy"
             app.logger.warning("health check failed: %s", exc)
-            return jsonify({"status": "error"}), 503
-        return jsonify({"status": "ok"})
+            return jsonify({"status": "error", "database": "error"}), 503
+        return jsonify({"status": "ok", "database": "ok", **found})
 
 
 def now() -> datetime:

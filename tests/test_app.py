@@ -15,7 +15,12 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 def test_healthz(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json == {"status": "ok"}
+    assert response.json == {
+        "status": "ok",
+        "database": "ok",
+        "worker": "never",
+        "outbox": {"due": 0, "failed": 0},
+    }
 
 
 def test_healthz_reports_a_dead_database(tmp_path):
@@ -29,7 +34,7 @@ def test_healthz_reports_a_dead_database(tmp_path):
     )
     response = app.test_client().get("/healthz")
     assert response.status_code == 503
-    assert response.json == {"status": "error"}
+    assert response.json == {"status": "error", "database": "error"}
 
 
 def _run(code: str, instance: str, env: dict | None = None) -> str:

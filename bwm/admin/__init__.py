@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-from . import invites, views  # noqa: E402, F401
+from . import invites, operations, views  # noqa: E402, F401

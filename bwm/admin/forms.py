@@ -56,3 +56,7 @@ class SetPasswordForm(FlaskForm):
         _l("New password"), validators=[DataRequired(), Length(min=8, max=500)]
     )
     confirm = PasswordField(_l("Repeat the password"), validators=[DataRequired()])
+
+
+class EmptyForm(FlaskForm):
+    """A one-click button: a POST with nothing but its CSRF token."""

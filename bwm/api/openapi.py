@@ -128,6 +128,59 @@ SHARE = {
     },
 }
 
+_WHEN = {"type": ["string", "null"], "format": "date-time"}
+LANE = {
+    "type": "object",
+    "properties": {
+        "name": {"type": "string"},
+        "state": {"enum": ["ok", "error", "late", "never"]},
+        "worker": {"type": "string"},
+        "last_pass_at": _WHEN,
+        "last_ok_at": _WHEN,
+        "last_count": {"type": "integer"},
+        "last_error": {"type": "string"},
+    },
+}
+FAILED_MESSAGE = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "integer"},
+        "to": {"type": "string"},
+        "subject": {"type": "string", "description": "empty for a booking's email"},
+        "template": {"type": ["string", "null"]},
+        "attempts": {"type": "integer"},
+        "last_error": {"type": "string"},
+        "created_at": {"type": "string", "format": "date-time"},
+        "failing_since": _WHEN,
+    },
+}
+OPERATIONS = {
+    "type": "object",
+    "properties": {
+        "worker": {"enum": ["ok", "late", "never"]},
+        "lanes": {"type": "array", "items": LANE},
+        "outbox": {
+            "type": "object",
+            "properties": {
+                "due": {"type": "integer"},
+                "pending": {"type": "integer"},
+                "failed": {"type": "integer"},
+                "oldest_due_at": _WHEN,
+                "failed_messages": {"type": "array", "items": FAILED_MESSAGE},
+            },
+        },
+        "calendars_in_error": {"type": "array", "items": {"type": "object"}},
+        "write_backs": {
+            "type": "object",
+            "properties": {
+                "pending": {"type": "integer"},
+                "failed": {"type": "integer"},
+                "failing": {"type": "array", "items": {"type": "object"}},
+            },
+        },
+    },
+}
+
 
 def _json(schema: dict, description: str = "OK") -> dict:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
@@ -435,6 +488,23 @@ def document() -> dict:
                 "parameters": [_path_param("id", "integer")],
                 "delete": _op(
                     "Delete a busy block", {"204": {"description": "Deleted"}, "404": not_found}
+                ),
+            },
+            "/api/v1/admin/operations": {
+                "get": _op(
+                    "The worker, the outbox and calendars in error (an administrator's token)",
+                    {"200": _json(OPERATIONS), "403": {"description": "Not an administrator"}},
+                ),
+            },
+            "/api/v1/admin/operations/mail/{id}/retry": {
+                "parameters": [_path_param("id", "integer")],
+                "post": _op(
+                    "Put a failed email back in the outbox, due at once",
+                    {
+                        "200": _json({"type": "object"}),
+                        "403": {"description": "Not an administrator"},
+                        "404": {"description": "No failed email with that id"},
+                    },
                 ),
             },
         },
