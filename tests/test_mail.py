@@ -18,7 +18,7 @@ import pytest
 from icalendar import Calendar, Event
 
 from bwm.extensions import db
-from bwm.jobs.queue import CLAIM_FOR, GIVE_UP_AFTER, retry_delay
+from bwm.jobs.queue import GIVE_UP_AFTER, retry_delay
 from bwm.jobs.worker import worker
 from bwm.models import OutboxMessage, now_utc
 from bwm.outbox import enqueue, outbox_counts
