@@ -33,6 +33,13 @@ def create_app(test_config: dict | None = None, *, serving: bool = False) -> Fla
         app.config.update(test_config)
     os.makedirs(app.instance_path, exist_ok=True)
     _finish_config(app)
+    hops = int(app.config.get("PROXY_HOPS") or 0)
+    if hops > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # Trust that many proxies' X-Forwarded-For/-Proto/-Host: the rate limits key on the
+        # real client, and URLs and Secure cookies follow the scheme the visitor used.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     extensions.db.init_app(app)
     if not serving:

@@ -30,4 +30,12 @@ DEFAULTS: dict = {
     "CALENDAR_DENY_PRIVATE_ADDRESSES": False,  # True: refuse loopback and private-network hosts
     "CALENDAR_MAX_BYTES": 10 * 1024 * 1024,  # a bigger feed is an error on that calendar
     "CALENDAR_TIMEOUT": 20,  # seconds for one calendar's fetch
+    "PROXY_HOPS": 0,  # reverse proxies in front whose X-Forwarded-* headers are trusted
+    # The Content-Security-Policy of every answer: our own origin only, no inline script.
+    "CONTENT_SECURITY_POLICY": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "font-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; "
+        "object-src 'none'; frame-ancestors 'none'"
+    ),
+    "HSTS_SECONDS": 365 * 86400,  # Strict-Transport-Security over HTTPS
 }

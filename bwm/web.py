@@ -6,6 +6,7 @@ from urllib.parse import urlencode
 
 from babel import dates as babel_dates
 from flask import Flask, g, has_request_context, jsonify, request
+from flask.sessions import SecureCookieSessionInterface
 from flask_babel import get_locale
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
@@ -153,6 +154,7 @@ def _languages() -> list[str]:
 
 
 def init_app(app: Flask) -> None:
+    app.session_interface = SessionInterface()
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale() or "en")
     app.jinja_env.globals["language_links"] = language_links
@@ -165,9 +167,7 @@ def init_app(app: Flask) -> None:
         chosen = g.get("lang_chosen")
         if chosen:
             response.set_cookie("lang", chosen, max_age=365 * 86400, samesite="Lax", httponly=True)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        return response
+        return secure_answer(response)
 
     @app.get("/healthz")
     def healthz():
@@ -181,6 +181,39 @@ def init_app(app: Flask) -> None:
             app.logger.warning("health check failed: %s", exc)
             return jsonify({"status": "error", "database": "error"}), 503
         return jsonify({"status": "ok", "database": "ok", **found})
+
+
+def secure_answer(response):
+    """Add the security headers every answer carries (pages, API, errors, static files)."""
+    from flask import current_app
+
+    headers = response.headers
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("Content-Security-Policy", current_app.config["CONTENT_SECURITY_POLICY"])
+    headers.setdefault("X-Frame-Options", "DENY")  # frame-ancestors, for older browsers
+    if request.is_secure:
+        seconds = int(current_app.config["HSTS_SECONDS"])
+        headers.setdefault("Strict-Transport-Security", f"max-age={seconds}")
+    return response
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie session; over HTTPS it makes every cookie of the answer Secure.
+
+    The session is saved after every after_request hook (Flask-Login's "keep me signed in"
+    cookie, the language cookie), so this is the one place that sees all of them.
+    """
+
+    def save_session(self, app, session, response) -> None:
+        super().save_session(app, session, response)
+        if not request.is_secure:
+            return
+        cookies = response.headers.getlist("Set-Cookie")
+        if any("; secure" not in c.lower() for c in cookies):
+            response.headers.setlist(
+                "Set-Cookie", [c if "; secure" in c.lower() else f"{c}; Secure" for c in cookies]
+            )
 
 
 def now() -> datetime:

@@ -21,6 +21,13 @@
       }
     });
   }
+  // Ask before a form with data-confirm="question" is sent (no inline handler: CSP).
+  document.addEventListener("submit", function (ev) {
+    var form = ev.target;
+    if (form.dataset && form.dataset.confirm && !window.confirm(form.dataset.confirm)) {
+      ev.preventDefault();
+    }
+  });
   // Copy buttons: <button data-copy="text">.
   document.addEventListener("click", function (ev) {
     var btn = ev.target.closest("[data-copy]");
