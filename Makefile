@@ -1,4 +1,4 @@
-# The README's commands: `make run` serves the app with a demo organizer; `make test` runs every test.
+# The README's commands: `make run` serves the app and runs a worker, with a demo organizer; `make test` runs every test.
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
@@ -21,8 +21,8 @@ install: $(STAMP)
 run: install
 	$(VENV)/bin/flask --app bwm db upgrade
 	BWM_BASE_URL=http://$(HOST):$(PORT) $(VENV)/bin/flask --app bwm demo
-	@echo "bwm is serving on http://$(HOST):$(PORT)/  (Ctrl-C stops it)"
-	$(VENV)/bin/flask --app bwm run --host $(HOST) --port $(PORT)
+	@echo "bwm is serving on http://$(HOST):$(PORT)/ with a worker beside it (Ctrl-C stops both)"
+	$(VENV)/bin/flask --app bwm dev --host $(HOST) --port $(PORT)
 
 test: install
 	bash scripts/test-all

@@ -146,3 +146,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(user_cli)
     app.cli.add_command(demo)
     cli_policy.init_app(app)
+    app.cli.add_command(__import__("bwm.cli_dev").cli_dev.dev)  # `flask dev`: make run's
