@@ -18,7 +18,7 @@ def create_app(test_config: dict | None = None, *, serving: bool = False) -> Fla
     # Imported here so that importing bwm.domain never loads Flask (the domain stays pure).
     from flask import Flask
 
-    from . import cli, errors, extensions, models, web
+    from . import cli, cli_secrets, errors, extensions, models, web
     from .config import DEFAULTS
     from .jobs import worker
     from .services import answers
@@ -55,6 +55,7 @@ def create_app(test_config: dict | None = None, *, serving: bool = False) -> Fla
     answers.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
+    cli_secrets.init_app(app)
     worker.init_app(app)
 
     from .admin import bp as admin_bp
@@ -81,6 +82,10 @@ def _finish_config(app: Flask) -> None:
     cfg = app.config
     if not cfg.get("SECRET_KEY"):
         cfg["SECRET_KEY"] = _instance_secret(app.instance_path)
+    from .core.signing import split_keys
+
+    # BWM_SECRET_KEY_FALLBACKS="old2,old1"; Flask's sessions read the same list.
+    cfg["SECRET_KEY_FALLBACKS"] = split_keys(cfg.get("SECRET_KEY_FALLBACKS"))
     uri = cfg.get("SQLALCHEMY_DATABASE_URI")
     if not uri:
         uri = "sqlite:///" + os.path.join(app.instance_path, "bwm.sqlite")

@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from .. import outbox
+from ..core import signing
 from ..domain.errors import BookingClosed, SlotTaken, ValidationFailed
 from ..domain.invitations import BookingFacts, build_invitation
 from ..domain.tokens import TokenError, TokenSigner
@@ -34,7 +35,7 @@ MANAGE_SALT = "bwm.manage"
 
 
 def _signer() -> TokenSigner:
-    return TokenSigner(current_app.config["SECRET_KEY"], MANAGE_SALT)
+    return signing.signer(MANAGE_SALT)
 
 
 def manage_token(booking: Booking) -> str:

@@ -14,7 +14,6 @@ processes don't carry them.
 
 from __future__ import annotations
 
-import base64
 import secrets
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit, urlunsplit
@@ -27,6 +26,7 @@ from sqlalchemy.orm import selectinload
 
 from ..calendars import CalendarError, check_public_url
 from ..calendars.models import BookingFeed, CalendarBusy, CalendarWriteBack, ConnectedCalendar
+from ..core import signing
 from ..domain.calendar_events import BusyEvent, booking_resource, bookings_feed
 from ..domain.errors import Conflict, ValidationFailed
 from ..extensions import db
@@ -83,33 +83,31 @@ SYNC_QUEUE = JobQueue(ConnectedCalendar, pending=None, due_column="next_sync_at"
 WRITE_QUEUE = JobQueue(CalendarWriteBack)
 
 
-def _fernet():
-    # Imported when a password is stored or read, not by every web process.
-    from cryptography.fernet import Fernet
-    from cryptography.hazmat.primitives import hashes
-    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-
-    secret = current_app.config["SECRET_KEY"]
-    material = secret.encode("utf-8") if isinstance(secret, str) else bytes(secret)
-    key = HKDF(
-        algorithm=hashes.SHA256(), length=32, salt=b"bwm", info=b"bwm.calendar-passwords"
-    ).derive(material)
-    return Fernet(base64.urlsafe_b64encode(key))
-
-
 def encrypt_password(password: str) -> str:
     """Encrypt a calendar password with a key derived from the secret key."""
-    return _fernet().encrypt(password.encode("utf-8")).decode("ascii")
+    return signing.fernet().encrypt(password.encode("utf-8")).decode("ascii")
+
+
+def rotate_passwords() -> int:
+    """Encrypt every stored calendar password again with the current key; return how many."""
+    cipher = signing.fernet()
+    rows = db.session.scalars(
+        select(ConnectedCalendar).where(ConnectedCalendar.password_encrypted.is_not(None))
+    ).all()
+    for cal in rows:
+        cal.password_encrypted = cipher.rotate(cal.password_encrypted.encode("ascii")).decode()
+    db.session.flush()
+    return len(rows)
 
 
 def decrypt_password(token: str | None) -> str:
-    """Return the stored password; CalendarError when the secret key has changed since."""
+    """Return the stored password; CalendarError when no key it was stored with is left."""
     if not token:
         return ""
     from cryptography.fernet import InvalidToken
 
     try:
-        return _fernet().decrypt(token.encode("ascii")).decode("utf-8")
+        return signing.fernet().decrypt(token.encode("ascii")).decode("utf-8")
     except (InvalidToken, ValueError) as exc:
         raise CalendarError(
             "The stored password can't be read any more (the server's secret key changed): "

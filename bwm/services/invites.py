@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select, update
 
 from .. import outbox
+from ..core import signing
 from ..domain.tokens import TokenError, TokenSigner
 from ..extensions import db
 from ..models import User, UserInvite
@@ -25,7 +26,7 @@ INVITE_SALT = "bwm.invite"
 
 
 def _signer() -> TokenSigner:
-    return TokenSigner(current_app.config["SECRET_KEY"], INVITE_SALT)
+    return signing.signer(INVITE_SALT)
 
 
 def invite_days() -> int:

@@ -8,6 +8,7 @@ from datetime import datetime
 from flask import current_app
 from sqlalchemy import select, update
 
+from ..core import signing
 from ..domain import links as rules
 from ..domain.errors import ValidationFailed
 from ..domain.tokens import TokenError, TokenSigner
@@ -24,7 +25,7 @@ class LinkUnavailable(Exception):
 
 
 def _signer() -> TokenSigner:
-    return TokenSigner(current_app.config["SECRET_KEY"], LINK_SALT)
+    return signing.signer(LINK_SALT)
 
 
 def token_of(link: PrivateLink) -> str:

@@ -14,13 +14,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import current_app, has_request_context, render_template
+from flask import has_request_context, render_template
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from .. import outbox
 from ..calendars.models import CalendarBusy
+from ..core import signing
 from ..domain import policy as rules
 from ..domain.errors import Conflict, ValidationFailed
 from ..domain.policy import DETAILS, OrgPolicy
@@ -53,7 +54,7 @@ class SharingClosed(Exception):
 
 
 def _signer() -> TokenSigner:
-    return TokenSigner(current_app.config["SECRET_KEY"], SHARE_SALT)
+    return signing.signer(SHARE_SALT)
 
 
 def token_of(share: CalendarShare) -> str:
@@ -323,8 +324,9 @@ def synced_keys():
     """Key synced events by their calendar and times, not by row: a sync that finds a change
     writes all of a calendar's rows again, and a feed's subscribers should then see only the
     changed events change, not every event removed and added back. Keyed with the app's secret,
-    so a key tells nothing; events with the same calendar and times are told apart by order."""
-    secret = current_app.config["SECRET_KEY"]
+    so a key tells nothing; events with the same calendar and times are told apart by order.
+    The oldest key still accepted keys them, so a key rotation doesn't change every UID."""
+    secret = signing.keys()[0]
     secret = secret.encode() if isinstance(secret, str) else secret
     seen: dict[str, int] = {}
 
