@@ -18,7 +18,7 @@ def create_app(test_config: dict | None = None, *, serving: bool = False) -> Fla
     # Imported here so that importing bwm.domain never loads Flask (the domain stays pure).
     from flask import Flask
 
-    from . import cli, cli_secrets, errors, extensions, models, web
+    from . import cli, cli_backup, cli_secrets, errors, extensions, models, web
     from .config import DEFAULTS
     from .jobs import worker
     from .services import answers
@@ -56,6 +56,7 @@ def create_app(test_config: dict | None = None, *, serving: bool = False) -> Fla
     errors.init_app(app)
     cli.init_app(app)
     cli_secrets.init_app(app)
+    cli_backup.init_app(app)
     worker.init_app(app)
 
     from .admin import bp as admin_bp
@@ -82,10 +83,18 @@ def _finish_config(app: Flask) -> None:
     cfg = app.config
     if not cfg.get("SECRET_KEY"):
         cfg["SECRET_KEY"] = _instance_secret(app.instance_path)
+        cfg["SECRET_KEY_IN_INSTANCE"] = True  # a restore may replace it with the archive's
     from .core.signing import split_keys
 
-    # BWM_SECRET_KEY_FALLBACKS="old2,old1"; Flask's sessions read the same list.
-    cfg["SECRET_KEY_FALLBACKS"] = split_keys(cfg.get("SECRET_KEY_FALLBACKS"))
+    # BWM_SECRET_KEY_FALLBACKS="old2,old1" (Flask's sessions read the same list); else the
+    # older keys a restore brought along, kept beside the secret key.
+    fallbacks = cfg.get("SECRET_KEY_FALLBACKS")
+    if not fallbacks and cfg.get("SECRET_KEY_IN_INSTANCE"):
+        kept = os.path.join(app.instance_path, "secret_key_fallbacks")
+        if os.path.exists(kept):
+            with open(kept) as f:
+                fallbacks = f.read()
+    cfg["SECRET_KEY_FALLBACKS"] = split_keys(fallbacks)
     uri = cfg.get("SQLALCHEMY_DATABASE_URI")
     if not uri:
         uri = "sqlite:///" + os.path.join(app.instance_path, "bwm.sqlite")
