@@ -28,6 +28,8 @@ FIRST_DELAY = timedelta(seconds=15)
 MAX_DELAY = timedelta(minutes=2)
 GIVE_UP_AFTER = timedelta(days=1)
 CLAIM_FOR = timedelta(minutes=1)
+# A lane's pass ends after about this long, so its heartbeat stays fresh; the next goes on.
+PASS_BUDGET = timedelta(seconds=30)
 ERROR_MAX = 2000
 
 

@@ -17,7 +17,7 @@ from flask import current_app
 from sqlalchemy import bindparam, select, update
 
 from ..extensions import db
-from ..jobs.queue import CLAIM_FOR, Claims
+from ..jobs.queue import CLAIM_FOR, PASS_BUDGET, Claims
 from ..models import OutboxMessage
 from ..services.locks import queue_for_write
 from . import QUEUE
@@ -63,7 +63,8 @@ def deliver_due(clock: Clock, stop: threading.Event | None = None) -> Pass:
     """Send every message due now, in batches, until none is left, the server is down or
     `stop` is set; return what was done."""
     total = Pass()
-    while not (stop and stop.is_set()):
+    started = clock()
+    while not (stop and stop.is_set()) and clock() - started <= PASS_BUDGET:
         result = deliver_batch(clock, stop)
         total.sent += result.sent
         total.tried += result.tried

@@ -30,7 +30,7 @@ from ..core import signing
 from ..domain.calendar_events import BusyEvent, booking_resource, bookings_feed
 from ..domain.errors import Conflict, ValidationFailed
 from ..extensions import db
-from ..jobs.queue import JobQueue
+from ..jobs.queue import PASS_BUDGET, JobQueue
 from ..models import Booking, BookingPage, MeetingType, User
 from . import bookings, validate
 from .versions import bump_user
@@ -334,8 +334,9 @@ def horizon(user_id: int, now: datetime) -> tuple[datetime, datetime]:
 def sync_due_calendars(clock, stop=None) -> int:
     """Sync every calendar that is due (the worker's lane); return how many were tried."""
     done = 0
-    for calendar_id in SYNC_QUEUE.due_ids(clock(), SYNC_BATCH):
-        if stop is not None and stop.is_set():
+    started = clock()
+    for calendar_id in SYNC_QUEUE.due_ids(started, SYNC_BATCH):
+        if (stop is not None and stop.is_set()) or clock() - started > PASS_BUDGET:
             break
         now = clock()
         if SYNC_QUEUE.claim([calendar_id], now, _claim_for()):
@@ -515,8 +516,9 @@ def write_back_due(clock, stop=None) -> int:
     db.session.commit()
     done = 0
     down: set[int] = set()  # calendars that failed in this pass: leave their rows for later
+    started = clock()
     for row_id, calendar_id in candidates:
-        if stop is not None and stop.is_set():
+        if (stop is not None and stop.is_set()) or clock() - started > PASS_BUDGET:
             break
         now = clock()
         if calendar_id in down or not WRITE_QUEUE.claim([row_id], now, _claim_for()):
