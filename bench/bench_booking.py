@@ -1,8 +1,8 @@
 """Where a booking's time goes, in one process (no server, no load generator).
 
 Books N free times of the HTTP benchmark's organizer through the app's own JSON API (the test
-client), with the emails sent right after each commit (as .eml files), and reports the median
-time of
+client); each booking writes its emails as outbox rows (no worker runs, so none is sent), and
+reports the median time of
   - a whole booking request;
   - the part under the organizer's lock (from taking it to the commit), which bookings of one
     organizer cannot share: on SQLite it bounds how many bookings a second any number of
@@ -83,8 +83,11 @@ def main() -> int:
             whole.append(ended - began)
             locked.append(marks["committed"] - marks["locked"])
             statements.append(marks["statements"])
-    mails = len(os.listdir(os.path.join(instance, "mail")))
-    print(f"{BOOKINGS} bookings, one process, SQLite, {mails} emails written")
+    with app.app_context():
+        from bwm.models import OutboxMessage
+
+        mails = db.session.query(OutboxMessage).count()
+    print(f"{BOOKINGS} bookings, one process, SQLite, {mails} emails in the outbox (no worker)")
     print(f"booking request   median {statistics.median(whole) * 1000:6.2f} ms")
     print(f"under the lock    median {statistics.median(locked) * 1000:6.2f} ms")
     print(f"statements        median {statistics.median(statements):6.0f}")
