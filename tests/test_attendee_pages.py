@@ -1,6 +1,7 @@
 """The public read side in HTML: the booking page and the first slot picker."""
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from bs4 import BeautifulSoup
@@ -119,7 +120,7 @@ def test_picker_fragment_for_htmx_and_next_month(client, organizer):
 
 
 def test_picker_stops_at_the_horizon_and_never_goes_back_before_today(client, organizer):
-    today = date.today()
+    today = datetime.now(ZoneInfo("Europe/Stockholm")).date()  # the page's day, not the machine's
     response = client.get("/b/ann/30-minute-meeting", query_string={"month": "2001-01"})
     assert soup(response).select_one("#month-heading").get_text(strip=True) == today.strftime(
         "%B %Y"

@@ -502,7 +502,7 @@ def test_meeting_type_create_edit_duplicate_delete(app, client, organizer, make_
     delete = parse(client.get("/me/types")).find(
         "form", attrs={"action": f"/me/types/{copy['id']}/delete"}
     )
-    assert "confirm(" in delete["onsubmit"]
+    assert delete["data-confirm"].startswith("Delete")  # asked by bwm.js: no inline handler
     response = client.post(f"/me/types/{copy['id']}/delete")
     assert response.status_code == 303
     assert copy_slug not in api_types(client, headers)

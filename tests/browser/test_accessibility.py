@@ -39,6 +39,15 @@ def site(live):
     return live
 
 
+@pytest.fixture
+def tab(browser):
+    """A fresh page whose test scripts (axe, waits written as JavaScript text) may run: the
+    app's Content-Security-Policy forbids inline and eval'd script, as it should for the app."""
+    context = browser.new_context(timezone_id="Europe/Stockholm", bypass_csp=True)
+    yield context.new_page()
+    context.close()
+
+
 def serious_violations(page) -> list[str]:
     page.add_script_tag(content=AXE)
     result = page.evaluate("async () => await axe.run(document)")
