@@ -4,7 +4,9 @@ from functools import wraps
 
 from flask import g, jsonify, request
 
-from ..services.organizers import user_for_token
+from ..extensions import db
+from ..services.organizers import api_token_for, note_token_use
+from ..web import now
 
 
 def token_required(view):
@@ -14,13 +16,16 @@ def token_required(view):
     def wrapped(*args, **kwargs):
         header = request.headers.get("Authorization", "")
         scheme, _, token = header.partition(" ")
-        user = user_for_token(token.strip()) if scheme.lower() == "bearer" else None
-        if user is None:
+        row = api_token_for(token.strip()) if scheme.lower() == "bearer" else None
+        if row is None:
             response = jsonify({"error": "a valid API token is required"})
             response.status_code = 401
             response.headers["WWW-Authenticate"] = 'Bearer realm="bwm"'
             return response
-        g.api_user = user
+        # The last use shows on /me/account; committed on its own, whatever the view then does.
+        if note_token_use(row, now=now()):
+            db.session.commit()
+        g.api_user = row.user
         return view(*args, **kwargs)
 
     return wrapped

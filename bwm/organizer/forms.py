@@ -9,6 +9,8 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
+    EmailField,
+    PasswordField,
     RadioField,
     SelectField,
     SelectMultipleField,
@@ -16,10 +18,11 @@ from wtforms import (
     TextAreaField,
     TimeField,
 )
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget, NumberInput
 
 from ..domain.zones import zone_names
+from ..services.organizers import MIN_PASSWORD_LENGTH
 from ..web import language_choices
 
 try:
@@ -142,3 +145,40 @@ class BusyBlockForm(FlaskForm):
 
 class CancelBookingForm(FlaskForm):
     reason = TextAreaField(_l("Reason"), validators=[Length(max=2000)])
+
+
+# --- the account (/me/account): one form per section, each field named once on the page -----
+
+
+class AccountProfileForm(FlaskForm):
+    name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=200)])
+    # The service checks the code (an unknown one is a 422 beside the field, nothing saved).
+    language = SelectField(_l("Your language"), validate_choice=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.language.choices = choices(language_choices())
+
+
+class PasswordChangeForm(FlaskForm):
+    current_password = PasswordField(
+        _l("Current password"), validators=[DataRequired(), Length(max=500)]
+    )
+    new_password = PasswordField(
+        _l("New password"),
+        validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=500)],
+    )
+    confirm_password = PasswordField(
+        _l("Repeat the new password"), validators=[DataRequired(), Length(max=500)]
+    )
+
+
+class EmailChangeForm(FlaskForm):
+    email = EmailField(_l("New email address"), validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(
+        _l("Your current password"), validators=[DataRequired(), Length(max=500)]
+    )
+
+
+class ApiTokenForm(FlaskForm):
+    token_name = StringField(_l("What is it for? (optional)"), validators=[Length(max=100)])

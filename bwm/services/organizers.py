@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import datetime, timedelta
+from functools import cache
 
 from email_validator import EmailNotValidError, validate_email
 from slugify import slugify
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..domain.errors import Conflict, ValidationFailed
@@ -15,6 +17,11 @@ from ..extensions import db
 from ..models import ApiToken, BookingPage, MeetingType, User
 from . import pages, validate
 from .hours import DEFAULT_HOURS, hours_to_rows
+
+# The shortest password an account may have (user creation, invitations, resets, changes).
+MIN_PASSWORD_LENGTH = 8
+# Last use of an API token is written at most this often, not on every request.
+TOKEN_USE_PRECISION = timedelta(minutes=1)
 
 STARTER_TYPES = (
     ("15 minute meeting", "15-minute-meeting", 15),
@@ -57,7 +64,7 @@ def create_organizer(
     """Make an organizer with a published page and the two starter meeting types."""
     email = normalize_email(email)
     name = validate.text({"name": name}, "name", required=True)
-    if len(password or "") < 8:
+    if len(password or "") < MIN_PASSWORD_LENGTH:
         raise ValidationFailed({"password": "must be at least 8 characters"})
     if find_user(email):
         raise Conflict("email", f"an account for {email} already exists")
@@ -96,15 +103,28 @@ def create_organizer(
 
 
 def authenticate(email: str, password: str) -> User | None:
-    """Return the user when the password is right, else None."""
+    """Return the user when the password is right, else None.
+
+    An unknown address costs the same hashing as a known one, so the time of the answer does
+    not tell which addresses have accounts.
+    """
     user = find_user(email or "")
-    if user and check_password_hash(user.password_hash, password or ""):
+    if user is None:
+        check_password_hash(dummy_password_hash(), password or "")
+        return None
+    if check_password_hash(user.password_hash, password or ""):
         return user
     return None
 
 
+@cache
+def dummy_password_hash() -> str:
+    """Return the hash of a password nobody knows, made like real ones (the same work to check)."""
+    return generate_password_hash(secrets.token_urlsafe(16))
+
+
 def set_password(user: User, password: str) -> None:
-    if len(password or "") < 8:
+    if len(password or "") < MIN_PASSWORD_LENGTH:
         raise ValidationFailed({"password": "must be at least 8 characters"})
     user.password_hash = generate_password_hash(password)
 
@@ -113,12 +133,65 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_api_token(user: User) -> str:
+def create_api_token(user: User, *, name: str = "", now: datetime | None = None) -> str:
     """Make a bearer token; only its hash is stored, so it is shown once."""
     token = "bwm_" + secrets.token_urlsafe(32)
-    db.session.add(ApiToken(user_id=user.id, token_hash=_hash(token)))
+    row = ApiToken(user_id=user.id, token_hash=_hash(token), name=(name or "").strip()[:100])
+    if now is not None:
+        row.created_at = now
+    db.session.add(row)
     db.session.flush()
     return token
+
+
+def list_api_tokens(user: User) -> list[ApiToken]:
+    """Return the user's tokens, newest first."""
+    return list(
+        db.session.scalars(
+            select(ApiToken)
+            .where(ApiToken.user_id == user.id)
+            .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
+        )
+    )
+
+
+def revoke_api_token(user: User, token_id: int) -> bool:
+    """Delete one of the user's tokens; tell whether there was one (another's is not found)."""
+    row = db.session.get(ApiToken, token_id)
+    if row is None or row.user_id != user.id:
+        return False
+    db.session.delete(row)
+    db.session.flush()
+    return True
+
+
+def api_token_for(token: str) -> ApiToken | None:
+    """Return the stored row of a bearer token, or None for an unknown one."""
+    if not token:
+        return None
+    return db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _hash(token)))
+
+
+def note_token_use(row: ApiToken, *, now: datetime) -> bool:
+    """Record that the token was used now; tell whether a row was written (flushed).
+
+    Only when the last recorded use is older than TOKEN_USE_PRECISION: a busy client does not
+    turn every API call into a write.
+    """
+    if row.last_used_at is not None and row.last_used_at > now - TOKEN_USE_PRECISION:
+        return False
+    changed = db.session.execute(
+        update(ApiToken)
+        .where(
+            ApiToken.id == row.id,
+            or_(
+                ApiToken.last_used_at.is_(None), ApiToken.last_used_at <= now - TOKEN_USE_PRECISION
+            ),
+        )
+        .values(last_used_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    return changed == 1
 
 
 def user_for_token(token: str) -> User | None:
