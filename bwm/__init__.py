@@ -23,7 +23,7 @@ def create_app(test_config: dict | None = None, *, serving: bool = False) -> Fla
     from .jobs import worker
     from .services import answers
 
-    instance_path = (test_config or {}).get("INSTANCE_PATH")
+    instance_path = (test_config or {}).get("INSTANCE_PATH") or os.environ.get("BWM_INSTANCE_PATH")
     app = Flask(__name__, instance_relative_config=True, instance_path=instance_path)
     app.config.from_mapping(DEFAULTS)
     if test_config is None:
