@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import os
 import secrets
 from typing import TYPE_CHECKING
@@ -72,8 +73,17 @@ def create_app(test_config: dict | None = None, *, serving: bool = False) -> Fla
     app.register_blueprint(admin_bp)
 
     @extensions.login.user_loader
-    def load_user(user_id: str):
-        return extensions.db.session.get(models.User, int(user_id))
+    def load_user(session_id: str):
+        """Return the signed-in user, unless the password changed since the session began."""
+        user_id, _, fingerprint = session_id.partition(".")
+        if not user_id.isdigit():
+            return None
+        user = extensions.db.session.get(models.User, int(user_id))
+        if user is None or not hmac.compare_digest(
+            fingerprint, models.password_fingerprint(user.password_hash)
+        ):
+            return None
+        return user
 
     return app
 

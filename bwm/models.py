@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, date, datetime
 
 from flask_login import UserMixin
@@ -67,6 +68,16 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
 
     page: Mapped[BookingPage | None] = relationship(back_populates="user", uselist=False)
+
+    def get_id(self) -> str:
+        """The id a session (and a "keep me signed in" cookie) keeps: with a fingerprint of
+        the password, so a new password signs every other session out."""
+        return f"{self.id}.{password_fingerprint(self.password_hash)}"
+
+
+def password_fingerprint(password_hash: str) -> str:
+    """A short digest of the stored (salted, slow) hash: it tells nothing of the password."""
+    return hashlib.sha256(password_hash.encode()).hexdigest()[:16]
 
 
 class BookingPage(db.Model):

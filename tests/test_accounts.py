@@ -167,6 +167,17 @@ def test_the_password_is_changed_given_the_current_one(app, client, login, ann):
     assert log_in(app.test_client(), "ann@example.com", "second-password") == 303
 
 
+def test_a_new_password_signs_every_other_session_out(app, client, login, ann):
+    elsewhere = app.test_client()  # the same organizer on another device, or someone who knew
+    assert log_in(elsewhere, "ann@example.com", "first-password") == 303
+    assert elsewhere.get("/me/account").status_code == 200
+    login(ann)
+    assert client.post("/me/account/password", data=PASSWORD_CHANGE).status_code == 303
+    assert client.get("/me/account").status_code == 200  # the session that changed it stays
+    signed_out = elsewhere.get("/me/account")
+    assert signed_out.status_code == 302 and "/login" in signed_out.headers["Location"]
+
+
 # --- a new sign-in address ---------------------------------------------------------------------
 
 

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from flask import abort, current_app, flash, g, redirect, render_template, session, url_for
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
-from flask_login import current_user
+from flask_login import current_user, login_user
 
 from ..auth.forms import invalid_email_message, passwords_differ_message, short_password_message
 from ..domain.errors import Conflict, ValidationFailed
@@ -126,6 +126,7 @@ def account_password():
             _add(form.new_password, short_password_message())
         return _account_page(422, password=form)
     db.session.commit()
+    login_user(current_user._get_current_object())  # this session stays; the others end
     flash(_("Your password is changed."), "success")
     return redirect(url_for(".account"), 303)
 
