@@ -22,7 +22,7 @@ def create_app(test_config: dict | None = None, *, serving: bool = False) -> Fla
     from . import cli, cli_backup, cli_secrets, errors, extensions, models, web
     from .config import DEFAULTS
     from .jobs import worker
-    from .services import answers
+    from .services import answers, calendars
 
     instance_path = (test_config or {}).get("INSTANCE_PATH") or os.environ.get("BWM_INSTANCE_PATH")
     app = Flask(__name__, instance_relative_config=True, instance_path=instance_path)
@@ -54,6 +54,7 @@ def create_app(test_config: dict | None = None, *, serving: bool = False) -> Fla
     extensions.limiter.init_app(app)
     web.init_app(app)
     answers.init_app(app)
+    calendars.subscribe()
     errors.init_app(app)
     cli.init_app(app)
     cli_secrets.init_app(app)

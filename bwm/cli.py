@@ -141,9 +141,9 @@ def _demo_busy(user_id: int, tz: ZoneInfo) -> None:
 
 
 def init_app(app: Flask) -> None:
-    from . import cli_policy  # adds `user set` to user_cli and the `org` group
+    from . import cli_dev, cli_policy
 
     app.cli.add_command(user_cli)
     app.cli.add_command(demo)
-    cli_policy.init_app(app)
-    app.cli.add_command(__import__("bwm.cli_dev").cli_dev.dev)  # `flask dev`: make run's
+    cli_policy.init_app(app, user_cli)
+    app.cli.add_command(cli_dev.dev)  # `flask dev`: make run's server and worker

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import click
 from flask import Flask
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
-from .cli import user_cli
 from .domain.policy import DETAILS, USER_POLICIES
 from .extensions import db
 from .services import organizers, policy
@@ -79,7 +78,8 @@ def org_set(bookings, user_policy, sharing, anonymous_sharing, max_detail):
     _print_affected(affected)
 
 
-@user_cli.command("set")
+@click.command("set")
+@with_appcontext
 @click.argument("email")
 @click.option(
     "--bookings",
@@ -116,5 +116,7 @@ def user_set(email, bookings, licensed, admin):
     _print_affected(change.affected)
 
 
-def init_app(app: Flask) -> None:
+def init_app(app: Flask, user_cli: AppGroup) -> None:
+    """Add the `org` group, and `set` to the `user` group."""
+    user_cli.add_command(user_set)
     app.cli.add_command(org_cli)

@@ -11,10 +11,10 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, StringField
 
+from ..core.urls import external_url
 from ..domain.errors import Conflict, ValidationFailed
 from ..extensions import db
 from ..services import calendars
-from ..services.bookings import external_url
 from ..web import now
 from . import bp
 from .forms import EmptyForm

@@ -27,12 +27,12 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import outbox
 from ..core import signing
+from ..core.urls import external_url
 from ..domain.errors import Conflict, ValidationFailed
 from ..domain.tokens import TokenError, TokenSigner
 from ..extensions import db
 from ..models import EmailChange, User
 from . import organizers, validate
-from .bookings import external_url
 
 EMAIL_CHANGE_SALT = "bwm.email-change"
 RESET_SALT = "bwm.password-reset"

@@ -173,8 +173,7 @@ def restore_backup(path: str, *, engine: Engine, known_revisions: set[str]) -> d
         filled = [
             name
             for name, table in tables.items()
-            if name not in SEEDED
-            and conn.execute(select(func.count()).select_from(table)).scalar()
+            if name not in SEEDED and conn.execute(select(func.count()).select_from(table)).scalar()
         ]
         if filled:
             raise BackupError(

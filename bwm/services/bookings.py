@@ -7,16 +7,17 @@ import secrets
 import uuid
 from datetime import datetime, timedelta
 from types import SimpleNamespace
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from flask import current_app, g, has_request_context, render_template, url_for
+from flask import current_app, g, has_request_context, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from .. import outbox
 from ..core import signing
+from ..core.signals import booking_changed
+from ..core.urls import external_url
 from ..domain.errors import BookingClosed, SlotTaken, ValidationFailed
 from ..domain.invitations import BookingFacts, build_invitation
 from ..domain.tokens import TokenError, TokenSigner
@@ -55,21 +56,6 @@ def booking_for_token(token: str) -> Booking:
             raise TokenError.invalid()
         seen[token] = booking
     return seen[token]
-
-
-def external_url(endpoint: str, **values) -> str:
-    """Build an absolute URL on BASE_URL (links in emails), else on the request's host.
-
-    Works outside a request too (the worker writes reminders): then BASE_URL, or localhost.
-    """
-    base = current_app.config.get("BASE_URL")
-    if base is None and has_request_context():
-        return url_for(endpoint, _external=True, **values)
-    parts = urlsplit(base or "http://localhost:5000")
-    adapter = current_app.url_map.bind(
-        parts.netloc, script_name=parts.path or "/", url_scheme=parts.scheme or "http"
-    )
-    return adapter.build(endpoint, values, force_external=True)
 
 
 def manage_url(booking: Booking) -> str:
@@ -157,7 +143,7 @@ def book(
     outbox.enqueue_prepared(rows)  # one flush writes all three
     if link is not None:
         links.record_booking(link, booking.id)
-    queue_write_back(booking, "booked", now=now)
+    booking_changed.send(booking, kind="booked", now=now)
     return booking
 
 
@@ -309,11 +295,11 @@ def invitation(
 
 
 def notify(booking: Booking, kind: str, *, now: datetime, by: str = "attendee") -> None:
-    """Write the attendee's and the organizer's emails to the outbox, in this transaction,
-    and queue the calendar write-back. A booking, a move or a cancellation carries the
-    invitation; a reminder doesn't."""
+    """Write the attendee's and the organizer's emails to the outbox, in this transaction, and
+    tell the features that follow bookings (the calendar write-back). A booking, a move or a
+    cancellation carries the invitation; a reminder doesn't."""
     outbox.enqueue_all(drafts(booking, kind, now=now, by=by), now=now)
-    queue_write_back(booking, kind, now=now)
+    booking_changed.send(booking, kind=kind, now=now)
 
 
 def drafts(booking: Booking, kind: str, *, now: datetime, by: str = "attendee") -> list[Draft]:
@@ -362,10 +348,3 @@ def compose(snap: dict) -> Email:
             ics=ics,
             ics_method=method,
         )
-
-
-def queue_write_back(booking: Booking, kind: str, *, now: datetime) -> None:
-    """Queue the change for the organizer's CalDAV calendars that receive bookings."""
-    from . import calendars  # not at the top: calendars imports this module
-
-    calendars.queue_write_back(booking, kind, now=now)

@@ -27,6 +27,7 @@ from sqlalchemy.orm import selectinload
 from ..calendars import CalendarError, check_public_url
 from ..calendars.models import BookingFeed, CalendarBusy, CalendarWriteBack, ConnectedCalendar
 from ..core import signing
+from ..core.signals import booking_changed
 from ..domain.calendar_events import BusyEvent, booking_resource, bookings_feed
 from ..domain.errors import Conflict, ValidationFailed
 from ..extensions import db
@@ -472,6 +473,15 @@ def _store_busy(calendar_id: int, user_id: int, events: list[BusyEvent]) -> None
 
 
 # --- writing bookings back --------------------------------------------------------------------
+
+
+def subscribe() -> None:
+    """Queue the write-back of every booking change (create_app calls it; once is enough)."""
+    booking_changed.connect(_on_booking_changed)
+
+
+def _on_booking_changed(booking: Booking, *, kind: str, now: datetime, **_) -> None:
+    queue_write_back(booking, kind, now=now)
 
 
 def queue_write_back(booking: Booking, kind: str, *, now: datetime) -> None:

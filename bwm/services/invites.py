@@ -16,11 +16,11 @@ from sqlalchemy import select, update
 
 from .. import outbox
 from ..core import signing
+from ..core.urls import external_url
 from ..domain.tokens import TokenError, TokenSigner
 from ..extensions import db
 from ..models import User, UserInvite
 from . import organizers
-from .bookings import external_url
 
 INVITE_SALT = "bwm.invite"
 

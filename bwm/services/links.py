@@ -9,6 +9,7 @@ from flask import current_app
 from sqlalchemy import select, update
 
 from ..core import signing
+from ..core.urls import external_url
 from ..domain import links as rules
 from ..domain.errors import ValidationFailed
 from ..domain.tokens import TokenError, TokenSigner
@@ -33,7 +34,6 @@ def token_of(link: PrivateLink) -> str:
 
 
 def url_of(link: PrivateLink) -> str:
-    from .bookings import external_url  # bookings imports this module to consume links
 
     return external_url("attendee.link", token=token_of(link))
 

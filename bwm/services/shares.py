@@ -22,6 +22,7 @@ from sqlalchemy import func, select
 from .. import outbox
 from ..calendars.models import CalendarBusy
 from ..core import signing
+from ..core.urls import external_url
 from ..domain import policy as rules
 from ..domain.errors import Conflict, ValidationFailed
 from ..domain.policy import DETAILS, OrgPolicy
@@ -38,7 +39,7 @@ from ..domain.tokens import TokenError, TokenSigner
 from ..extensions import db
 from ..models import Booking, BusyBlock, CalendarShare, MeetingType, User
 from . import policy
-from .bookings import external_url, location_text
+from .bookings import location_text
 from .organizers import normalize_email
 
 SHARE_SALT = "bwm.calendar-share"

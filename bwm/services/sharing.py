@@ -11,10 +11,10 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 
 from .. import outbox
+from ..core.urls import external_url
 from ..domain.errors import ValidationFailed
 from ..models import BookingPage, OutboxMessage
 from . import pages
-from .bookings import external_url
 from .organizers import normalize_email
 
 MAX_RECIPIENTS = 20
