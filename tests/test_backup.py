@@ -161,7 +161,7 @@ def test_sqlite_to_postgresql_is_a_backup_and_a_restore(tmp_path, postgres_datab
     assert client.get(path(made["share"]) + ".ics").status_code == 200
     assert client.get("/api/v1/me/page", headers=made["headers"]).status_code == 200
     with moved.app_context():
-        from bwm.calendars.models import ConnectedCalendar
+        from bwm.models import ConnectedCalendar
         from bwm.services.calendars import decrypt_password
 
         stored = db.session.get(ConnectedCalendar, made["calendar"]).password_encrypted

@@ -210,8 +210,7 @@ def test_the_worker_syncs_again_only_when_due(app, client, olga, feed):
 
 
 def test_a_calendar_claimed_by_another_worker_is_left_alone(app, client, olga, feed):
-    from bwm.calendars.models import ConnectedCalendar
-    from bwm.models import now_utc
+    from bwm.models import ConnectedCalendar, now_utc
     from bwm.services import calendars
 
     cal = connect(client, olga, feed.route("/olga.ics", ics()))
@@ -328,7 +327,7 @@ def stored(app) -> list[tuple]:
     """The calendar_busy rows: (start, summary, location, description), by start."""
     from sqlalchemy import select
 
-    from bwm.calendars.models import CalendarBusy
+    from bwm.models import CalendarBusy
 
     with app.app_context():
         rows = db.session.execute(
@@ -379,8 +378,8 @@ def test_the_sync_keeps_what_each_event_says(app, client, olga, feed):
 
 
 def test_busy_time_written_in_bulk_raises_the_organizers_data_version(app, client, olga, feed):
-    from bwm.calendars.models import CalendarBusy
     from bwm.domain.calendar_events import BusyEvent
+    from bwm.models import CalendarBusy
     from bwm.services import calendars
 
     mon = monday()
@@ -502,7 +501,7 @@ def test_the_same_calendar_twice_is_409(client, olga):
 
 
 def test_the_password_is_stored_encrypted_and_never_shown(app, client, olga, login):
-    from bwm.calendars.models import ConnectedCalendar
+    from bwm.models import ConnectedCalendar
     from bwm.services.calendars import decrypt_password
 
     secret = "hunter2-very-secret"

@@ -256,8 +256,7 @@ def test_calendars_that_dont_receive_bookings_are_left_alone(app, client, olga, 
 def test_a_write_that_fails_is_retried_and_never_blocks_the_booking(
     app, client, olga, radicale, work, login
 ):
-    from bwm.calendars.models import CalendarWriteBack
-    from bwm.models import now_utc
+    from bwm.models import CalendarWriteBack, now_utc
     from bwm.services.calendars import write_back_due
 
     connect(client, olga, work, write_bookings=True)

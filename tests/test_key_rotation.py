@@ -69,8 +69,8 @@ def works(client, before) -> dict[str, int]:
 
 
 def password(app, calendar_id: int) -> str:
-    from bwm.calendars.models import ConnectedCalendar
     from bwm.extensions import db
+    from bwm.models import ConnectedCalendar
     from bwm.services.calendars import decrypt_password
 
     with app.app_context():

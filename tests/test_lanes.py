@@ -61,8 +61,8 @@ def test_a_feed_that_takes_its_time_never_delays_a_confirmation(app, olga, feed,
     assert smtp_sink.wait_for(2, timeout=5)
     delivered_in = time.monotonic() - booked_at
     with app.app_context():
-        from bwm.calendars.models import ConnectedCalendar
         from bwm.extensions import db
+        from bwm.models import ConnectedCalendar
 
         # The feed is still being read: the confirmation did not wait behind it.
         assert db.session.scalar(db.select(ConnectedCalendar.status)) == "pending"

@@ -10,10 +10,9 @@ import pytest
 from bs4 import BeautifulSoup
 from sqlalchemy import select
 
-from bwm.calendars.models import CalendarWriteBack, ConnectedCalendar
 from bwm.extensions import db
 from bwm.jobs.worker import run_once
-from bwm.models import OutboxMessage
+from bwm.models import CalendarWriteBack, ConnectedCalendar, OutboxMessage
 from bwm.outbox import enqueue
 from tests.helpers import next_weekday
 from tests.smtp import free_port

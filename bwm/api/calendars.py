@@ -2,8 +2,8 @@
 
 from flask import abort, g, jsonify
 
-from ..calendars.models import ConnectedCalendar
 from ..extensions import db
+from ..models import ConnectedCalendar
 from ..services import calendars
 from ..web import now
 from . import bp

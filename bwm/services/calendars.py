@@ -25,14 +25,22 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from ..calendars import CalendarError, check_public_url
-from ..calendars.models import BookingFeed, CalendarBusy, CalendarWriteBack, ConnectedCalendar
 from ..core import signing
 from ..core.signals import booking_changed
 from ..domain.calendar_events import BusyEvent, booking_resource, bookings_feed
 from ..domain.errors import Conflict, ValidationFailed
 from ..extensions import db
 from ..jobs.queue import PASS_BUDGET, JobQueue
-from ..models import Booking, BookingPage, MeetingType, User
+from ..models import (
+    Booking,
+    BookingFeed,
+    BookingPage,
+    CalendarBusy,
+    CalendarWriteBack,
+    ConnectedCalendar,
+    MeetingType,
+    User,
+)
 from . import bookings, validate
 from .versions import bump_user
 

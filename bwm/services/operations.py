@@ -13,11 +13,10 @@ from urllib.parse import urlsplit, urlunsplit
 
 from sqlalchemy import func, select
 
-from ..calendars.models import CalendarWriteBack, ConnectedCalendar
 from ..extensions import db
 from ..jobs import heartbeat
 from ..jobs.worker import LANE_NAMES
-from ..models import Booking, OutboxMessage, User
+from ..models import Booking, CalendarWriteBack, ConnectedCalendar, OutboxMessage, User
 from ..outbox import QUEUE
 from .locks import queue_for_write
 

@@ -20,7 +20,6 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from .. import outbox
-from ..calendars.models import CalendarBusy
 from ..core import signing
 from ..core.urls import external_url
 from ..domain import policy as rules
@@ -37,7 +36,7 @@ from ..domain.shared_calendar import (
 )
 from ..domain.tokens import TokenError, TokenSigner
 from ..extensions import db
-from ..models import Booking, BusyBlock, CalendarShare, MeetingType, User
+from ..models import Booking, BusyBlock, CalendarBusy, CalendarShare, MeetingType, User
 from . import policy
 from .bookings import location_text
 from .organizers import normalize_email

@@ -8,12 +8,19 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import CompoundSelect, Select, bindparam, func, literal, select, union_all
 
-from ..calendars.models import CalendarBusy
 from ..domain.availability import Availability, Rules, compute_slots, is_slot_free
 from ..domain.errors import ValidationFailed
 from ..domain.zones import get_zone
 from ..extensions import db
-from ..models import Booking, BookingPage, BusyBlock, DateOverride, HoursWindow, MeetingType
+from ..models import (
+    Booking,
+    BookingPage,
+    BusyBlock,
+    CalendarBusy,
+    DateOverride,
+    HoursWindow,
+    MeetingType,
+)
 from . import answers
 from .hours import rows_to_hours, rows_to_overrides
 

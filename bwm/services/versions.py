@@ -29,11 +29,11 @@ _OWNERS: dict[type, list[tuple[str, str]]] = {}
 
 def _owners() -> dict[type, list[tuple[str, str]]]:
     if not _OWNERS:
-        from ..calendars.models import CalendarBusy
         from ..models import (
             Booking,
             BookingPage,
             BusyBlock,
+            CalendarBusy,
             DateOverride,
             HoursWindow,
             MeetingType,

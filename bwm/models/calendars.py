@@ -8,7 +8,7 @@ from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from ..models import Booking, UTCDateTime, now_utc
+from .rows import Booking, UTCDateTime, now_utc
 
 
 class ConnectedCalendar(db.Model):
