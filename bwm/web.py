@@ -11,8 +11,8 @@ from flask_babel import get_locale
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 
+from .core.clock import now  # noqa: F401 - views import it from here
 from .extensions import babel, db
-from .models import now_utc
 
 
 @event.listens_for(Engine, "connect")
@@ -214,11 +214,3 @@ class SessionInterface(SecureCookieSessionInterface):
             response.headers.setlist(
                 "Set-Cookie", [c if "; secure" in c.lower() else f"{c}; Secure" for c in cookies]
             )
-
-
-def now() -> datetime:
-    """Return the current time, from the app's CLOCK when a test sets one."""
-    from flask import current_app
-
-    clock = current_app.config.get("CLOCK")
-    return clock() if clock else now_utc()

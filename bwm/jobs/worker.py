@@ -19,7 +19,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from .. import web
+from ..core.clock import now
 from ..extensions import db
 from . import heartbeat
 
@@ -56,7 +56,7 @@ LANE_NAMES = ("reminders", "calendar_sync", "calendar_write_back", "mail")
 
 def run_once(clock: Clock | None = None) -> dict[str, int]:
     """Run every lane's pass once, one after the other; a lane that fails is logged, left out."""
-    clock = clock or web.now
+    clock = clock or now
     counts: dict[str, int] = {}
     for lane in lanes():
         count, error = _pass(lane, clock, None)
@@ -106,11 +106,11 @@ class Worker:
         with self.app.app_context():
             state = heartbeat.Beat()
             while not self.stop.is_set():
-                count, error = _pass(lane, web.now, self.stop)
+                count, error = _pass(lane, now, self.stop)
                 if count:
-                    click.echo(f"{web.now():%Y-%m-%d %H:%M:%S} {lane.name} {count}")
+                    click.echo(f"{now():%Y-%m-%d %H:%M:%S} {lane.name} {count}")
                 try:
-                    heartbeat.beat(lane.name, state, now=web.now(), count=count, error=error)
+                    heartbeat.beat(lane.name, state, now=now(), count=count, error=error)
                 except Exception:  # noqa: BLE001 - a busy database must not end the lane
                     db.session.rollback()
                     current_app.logger.exception("lane %r: heartbeat failed", lane.name)
@@ -144,7 +144,7 @@ def worker(once: bool, interval: float, only: str) -> None:
         raise click.BadParameter(f"unknown lane(s): {', '.join(unknown)}", param_hint="--lanes")
     if once:
         counts = run_once()
-        click.echo(f"{web.now():%Y-%m-%d %H:%M:%S} " + _done(counts))
+        click.echo(f"{now():%Y-%m-%d %H:%M:%S} " + _done(counts))
         failed = [name for name in LANE_NAMES if name not in counts]
         if failed:
             raise click.ClickException(f"failed: {', '.join(failed)} (see the log)")
