@@ -5,18 +5,29 @@ STAMP  := $(VENV)/.installed-stamp
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: install run test bench lint format clean messages
+.PHONY: install lock run test bench lint format clean messages
 
 PO_FILES := $(wildcard bwm/translations/*/LC_MESSAGES/messages.po)
 
-$(STAMP): pyproject.toml $(PO_FILES)
+# The exact versions in requirements.lock (pip first, then the rest), then bwm itself without
+# resolving anything again: CI and every newcomer get the same versions.
+$(STAMP): pyproject.toml requirements.lock $(PO_FILES)
 	test -x $(PY) || python3 -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[dev]'
+	$(PY) -m pip install -q "$$(grep '^pip==' requirements.lock)"
+	$(PY) -m pip install -q -r requirements.lock
+	$(PY) -m pip install -q --no-deps -e .
 	$(VENV)/bin/pybabel -q compile -d bwm/translations
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# Refresh requirements.lock (pip-tools; pins for Python 3.11 on Linux) after changing the
+# dependencies in pyproject.toml: `make lock` keeps the other pins, `make lock UPGRADE=1` takes the
+# newest releases of everything. Commit the lock with the change; `make install` then installs it.
+lock: install
+	CUSTOM_COMPILE_COMMAND="make lock" $(VENV)/bin/pip-compile -q --allow-unsafe --extra dev \
+		--strip-extras --no-emit-index-url --no-emit-find-links --no-emit-trusted-host \
+		$(if $(UPGRADE),--upgrade) -o requirements.lock pyproject.toml
 
 run: install
 	$(VENV)/bin/flask --app bwm db upgrade

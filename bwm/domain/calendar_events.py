@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 
 import recurring_ical_events
 from icalendar import Calendar, Component, Event
+from icalendar.error import IncompleteComponent, InvalidCalendar
 
 from .invitations import BookingFacts, booking_vevent, new_calendar
 
@@ -39,6 +40,13 @@ MAX_SUMMARY = 500
 MAX_LOCATION = 500
 MAX_DESCRIPTION = 10_000
 _CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f]")  # Unicode's Cc but the newline
+# What icalendar and recurring-ical-events raise on broken data besides their ValueErrors
+# (InvalidCalendar), found by feeding them mangled calendars: TypeError (a DURATION that is a
+# date, naive against aware times, a repeated RECURRENCE-ID), AttributeError (a repeated DTSTART,
+# a VTIMEZONE without its parts), LookupError (an unknown TZID, a nested VEVENT without DTSTART),
+# ArithmeticError (a year out of range). Anything else (ImportError, NameError, RuntimeError ...)
+# is a bug, not a broken feed, and goes up: the sync logs it and marks the calendar.
+_BROKEN_DATA = (ValueError, TypeError, AttributeError, LookupError, ArithmeticError)
 
 
 @dataclass(frozen=True, order=True)
@@ -64,7 +72,7 @@ def parse_calendars(data: bytes | str) -> list[Calendar]:
         raise NotICalendar("this is not iCalendar data (it does not begin with BEGIN:VCALENDAR)")
     try:
         calendars = Calendar.from_ical(text, multiple=True)
-    except Exception as exc:  # noqa: BLE001 - icalendar raises many kinds for broken data
+    except _BROKEN_DATA as exc:
         raise NotICalendar(f"the iCalendar data could not be read: {exc}") from exc
     calendars = [c for c in calendars if c.name == "VCALENDAR"]
     if not calendars:
@@ -106,17 +114,19 @@ def busy_intervals(
 
     Overlapping events are not merged (each keeps its own texts); identical ones are kept once.
     `tz` places floating times and all-day events; events whose UID is in `skip_uids` (the
-    organizer's own bookings, copied into their calendar) are left out. Raises NotICalendar
-    when a calendar can't be expanded or holds more than MAX_OCCURRENCES in the window.
+    organizer's own bookings, copied into their calendar) are left out, and so are events
+    without a start (no DTSTART, or one icalendar can't read). Raises NotICalendar when a
+    calendar can't be expanded or holds more than MAX_OCCURRENCES in the window.
     """
     found: set[BusyEvent] = set()
     lo, hi = start - _MARGIN, end + _MARGIN
     for cal in calendars:
+        cal = _without_startless_events(cal)
         _check_density(cal, (hi - lo) / timedelta(days=1))
         try:
             query = recurring_ical_events.of(cal, components=("VEVENT",), skip_bad_series=True)
             occurrences = query.between(_naive_utc(lo), _naive_utc(hi))
-        except Exception as exc:  # noqa: BLE001 - a broken series must not crash a sync
+        except _BROKEN_DATA as exc:  # a broken series must not crash a sync
             raise NotICalendar(f"the events could not be expanded: {exc}") from exc
         if len(occurrences) > MAX_OCCURRENCES:
             raise NotICalendar(f"more than {MAX_OCCURRENCES} events in the booking horizon")
@@ -171,6 +181,29 @@ _FINER = {
 }
 
 
+def _without_startless_events(cal: Calendar) -> Calendar:
+    """Return the calendar without its VEVENTs that have no readable start (a copy, if any).
+
+    No DTSTART, two of them, or one that isn't a date or a time: such an event says nothing
+    about when it is, and recurring-ical-events fails on the whole calendar for it (KeyError,
+    AttributeError) instead of skipping it.
+    """
+    startless = {id(c) for c in cal.subcomponents if c.name == "VEVENT" and not _has_start(c)}
+    if not startless:
+        return cal
+    copy = Calendar()
+    copy.update(cal)
+    copy.subcomponents = [c for c in cal.subcomponents if id(c) not in startless]
+    return copy
+
+
+def _has_start(event: Component) -> bool:
+    try:
+        return isinstance(event.start, date)  # a datetime is a date too
+    except (IncompleteComponent, InvalidCalendar):  # icalendar's words for no or a bad DTSTART
+        return False
+
+
 def _check_density(cal: Calendar, days: float) -> None:
     """Refuse a series so frequent that expanding it would run away (every minute, every second).
 
@@ -179,7 +212,10 @@ def _check_density(cal: Calendar, days: float) -> None:
     for event in cal.walk("VEVENT"):
         rules = event.get("RRULE")
         for rule in rules if isinstance(rules, list) else [rules] if rules else []:
-            freq = str((rule.get("FREQ") or [""])[0]).upper()
+            try:
+                freq = str((rule.get("FREQ") or [""])[0]).upper()
+            except InvalidCalendar:  # icalendar 7 keeps an RRULE it can't read as a broken value:
+                continue  # expanding skips that series (skip_bad_series)
             try:
                 interval = max(int((rule.get("INTERVAL") or [1])[0]), 1)
                 count = int((rule.get("COUNT") or [0])[0])
@@ -200,8 +236,8 @@ def _check_density(cal: Calendar, days: float) -> None:
 def _event_interval(event: Component, tz: ZoneInfo) -> Interval | None:
     try:
         start, end = event.start, event.end
-    except Exception:  # noqa: BLE001 - no DTSTART, or an end before the start: ignore it
-        return None
+    except (IncompleteComponent, InvalidCalendar):  # no DTSTART, DTEND against DURATION ...
+        return None  # only icalendar's own words for a missing or bad time: a bug goes up
     start, end = _instant(start, tz), _instant(end, tz)
     if end <= start:
         return None  # a moment, not a span: blocks nothing

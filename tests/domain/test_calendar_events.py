@@ -8,7 +8,9 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from icalendar import Calendar
+import recurring_ical_events
+from icalendar import Calendar, Event
+from icalendar.error import IncompleteComponent
 
 from bwm.domain.calendar_events import (
     MAX_DESCRIPTION,
@@ -221,6 +223,59 @@ def test_all_day_events_follow_the_organizers_zone():
 def test_a_moment_blocks_nothing():
     assert busy(calendar("DTSTART:20270302T090000Z")) == []
     assert busy(calendar("DTSTART:20270302T090000Z\nDTEND:20270302T090000Z")) == []
+
+
+GOOD = "DTSTART:20270302T090000Z\nDTEND:20270302T100000Z"
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        pytest.param("SUMMARY:When?\nDTEND:20270303T100000Z", id="no-dtstart"),
+        pytest.param("SUMMARY:When?", id="no-times-at-all"),
+        pytest.param(
+            "DTSTART:20270303T090000Z\nDTSTART:20270304T090000Z\nDTEND:20270304T100000Z",
+            id="two-dtstarts",
+        ),
+    ],
+)
+def test_an_event_without_a_readable_start_is_skipped(lines):
+    # recurring-ical-events alone fails on the whole calendar for it (KeyError: 'DTSTART').
+    assert busy(calendar(GOOD, lines)) == [(utc(2027, 3, 2, 9), utc(2027, 3, 2, 10))]
+
+
+def test_an_event_icalendar_finds_incomplete_is_skipped(monkeypatch):
+    def incomplete(self):
+        raise IncompleteComponent("No DTEND or DURATION+DTSTART given.")
+
+    monkeypatch.setattr(Event, "end", property(incomplete))
+    assert busy(calendar(GOOD)) == []
+
+
+def test_a_programming_error_reading_an_event_is_not_swallowed(monkeypatch):
+    # As icalendar < 6.1 had it (no Event.end): every event was silently ignored.
+    def missing(self):
+        raise AttributeError("'Event' object has no attribute 'end'")
+
+    monkeypatch.setattr(Event, "end", property(missing))
+    with pytest.raises(AttributeError, match="no attribute 'end'"):
+        busy(calendar(GOOD))
+
+
+def test_a_programming_error_while_expanding_is_not_swallowed(monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug, not a broken feed")
+
+    monkeypatch.setattr(recurring_ical_events, "of", broken)
+    with pytest.raises(RuntimeError, match="a bug"):
+        busy(calendar(GOOD))
+
+
+def test_a_rule_that_cant_be_read_is_no_unexpected_error():
+    # icalendar 7 keeps the RRULE as a broken value that fails when touched (the series is
+    # skipped); icalendar 6 reads past it (one occurrence). Either way the rest still counts.
+    text = calendar(GOOD, "DTSTART:20270303T090000Z\nDURATION:PT1H\nRRULE:FREQ=DAILY;UNTIL=2027")
+    assert (utc(2027, 3, 2, 9), utc(2027, 3, 2, 10)) in busy(text)
 
 
 # --- what blocks ------------------------------------------------------------------------------
