@@ -47,6 +47,7 @@ TARGETS = {"page": 2000, "slots": 1000}
 SLOTS_P99_MS = 50.0
 BOOK_RATIO = 0.10  # booking POSTs per second, as a share of the trivial route's
 BOOK_P99_MS = 100.0
+RSS_TARGET_MB = 80.0  # a web worker process's resident memory after the run
 DRAIN_TARGET_S = 30.0  # every message of the burst delivered by a worker started afterwards
 DRAIN_BOUND_S = 120.0
 TRIVIAL = "/static/img/favicon.svg"
@@ -212,7 +213,7 @@ def serving(env: dict):
                 break
             except OSError:
                 time.sleep(0.1)
-        yield base
+        yield base, server.pid
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
@@ -234,7 +235,7 @@ def main() -> int:
     slots_url = "/api/v1/pages/bench/types/month/slots?start=2027-03-01&end=2027-03-31"
     slots_url += "&tz=Europe/Stockholm"
     # No worker runs while the app is measured: a booking only writes its outbox rows.
-    with serving(env) as base:
+    with serving(env) as (base, master):
         results = {
             "trivial": wrk(base + TRIVIAL),
             "healthz": wrk(base + "/healthz"),
@@ -255,9 +256,12 @@ def main() -> int:
         # under the same background load.
         results["trivial2"] = wrk(base + TRIVIAL)
         results["book"] = wrk(base, script=script, clients=BOOK_CLIENTS)
+        # What each web process holds after serving all that (it never loads the worker's
+        # calendar clients).
+        memory = worker_rss_mb(master)
     drain = drain_outbox(instance, env)
     # The same free times with nothing kept: what each answer costs to compute (no target).
-    with serving({**env, "BWM_ANSWER_CACHE_SIZE": "0"}) as base:
+    with serving({**env, "BWM_ANSWER_CACHE_SIZE": "0"}) as (base, _):
         computed = wrk(base + slots_url)
 
     ok = True
@@ -295,6 +299,12 @@ def main() -> int:
     )
     ok &= check_bookings(instance, book)
     ok &= verdict(
+        bool(memory) and max(memory) <= RSS_TARGET_MB,
+        "web worker memory "
+        + ", ".join(f"{mb:.1f} MB" for mb in memory)
+        + f" RSS after the run (target <= {RSS_TARGET_MB:.0f} MB each)",
+    )
+    ok &= verdict(
         drain["seconds"] is not None and drain["seconds"] <= DRAIN_TARGET_S,
         f"drained {drain['delivered']} of {drain['messages']} messages in "
         + (
@@ -313,6 +323,22 @@ def main() -> int:
     print(json.dumps({"book": book, "drain": drain}, default=str))
     shutil.rmtree(instance, ignore_errors=True)
     return 0 if ok else 1
+
+
+def worker_rss_mb(master: int) -> list[float]:
+    """Return the resident memory of each worker process of a gunicorn master, in MB."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/status") as f:
+                status = dict(line.split(":", 1) for line in f if ":" in line)
+        except OSError:
+            continue
+        if int(status.get("PPid", "0").strip()) == master:
+            found.append(int(status["VmRSS"].split()[0]) / 1024)
+    return sorted(found)
 
 
 def verdict(passed: bool, text: str) -> bool:
