@@ -47,7 +47,7 @@ def organizer(app):
 
 
 def test_held_from_the_lock_until_commit(app, gate, organizer):
-    from bwm.services.locks import lock_organizer
+    from bwm.core.locks import lock_organizer
 
     with app.app_context():
         assert gate()
@@ -60,7 +60,7 @@ def test_held_from_the_lock_until_commit(app, gate, organizer):
 
 
 def test_given_back_on_rollback_and_on_a_session_dropped_after_an_error(app, gate, organizer):
-    from bwm.services.locks import lock_organizer
+    from bwm.core.locks import lock_organizer
 
     with app.app_context():
         lock_organizer(organizer)
@@ -112,8 +112,8 @@ def test_a_transaction_that_has_written_already_does_not_wait_for_it(app, gate, 
     that holds the gate and waits for that lock. The booking lock and the outbox both skip."""
     from sqlalchemy import update
 
+    from bwm.core.locks import lock_organizer, queue_for_write
     from bwm.models import User
-    from bwm.services.locks import lock_organizer, queue_for_write
 
     with app.app_context():
         db.session.execute(update(User).where(User.id == organizer).values(name="Gate Keeper"))

@@ -10,9 +10,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from ..core.locks import queue_for_write
 from ..extensions import db
 from ..models import WorkerLane
-from ..services.locks import queue_for_write
 
 LATE_AFTER = timedelta(minutes=2)
 WRITE_EVERY = timedelta(seconds=10)  # a pass every half second needn't write every time

@@ -21,8 +21,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, bindparam, or_, select, update
 
+from ..core.locks import queue_for_write
 from ..extensions import db
-from ..services.locks import queue_for_write
 
 FIRST_DELAY = timedelta(seconds=15)
 MAX_DELAY = timedelta(minutes=2)

@@ -11,9 +11,6 @@ from __future__ import annotations
 
 import signal
 import threading
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime
 
 import click
 from flask import Flask, current_app
@@ -22,36 +19,15 @@ from flask.cli import with_appcontext
 from ..core.clock import now
 from ..extensions import db
 from . import heartbeat
-
-Clock = Callable[[], datetime]
-LaneRun = Callable[[Clock, threading.Event | None], int]
-
-
-@dataclass
-class Lane:
-    name: str
-    run: LaneRun
-    interval: float  # seconds to wait after a pass
+from .lanes import Clock, Lane, names
+from .lanes import lanes as registered_lanes
 
 
 def lanes(mail_interval: float = 0.5) -> list[Lane]:
-    """The worker's lanes, in the order a single pass (`--once`) runs them."""
-    # Imported here: the web processes never load what only the worker uses.
-    from ..outbox.delivery import MailLane
-    from ..services.calendars import sync_due_calendars, write_back_due
-    from ..services.reminders import send_due_reminders
-
-    # Reminders first, so the emails they write go out in the same single pass; calendars are
-    # read before bookings are written to them.
-    return [
-        Lane("reminders", send_due_reminders, 15.0),
-        Lane("calendar_sync", sync_due_calendars, 5.0),
-        Lane("calendar_write_back", write_back_due, 1.0),
-        Lane("mail", MailLane(), mail_interval),
-    ]
-
-
-LANE_NAMES = ("reminders", "calendar_sync", "calendar_write_back", "mail")
+    """The worker's lanes, in the order a single pass (`--once`) runs them: reminders first,
+    so the emails they write go out in the same pass; calendars are read before bookings are
+    written to them."""
+    return registered_lanes({"mail": mail_interval})
 
 
 def run_once(clock: Clock | None = None) -> dict[str, int]:
@@ -131,21 +107,21 @@ class Worker:
 @click.option(
     "--lanes",
     "only",
-    default=",".join(LANE_NAMES),
-    show_default=True,
-    help="The lanes to run, comma-separated (run the others in another worker).",
+    default="",
+    help="The lanes to run, comma-separated (run the others in another worker); "
+    "by default all: mail, reminders, calendar_sync, calendar_write_back.",
 )
 @with_appcontext
 def worker(once: bool, interval: float, only: str) -> None:
     """Deliver the outbox, send reminders, sync calendars and write bookings back."""
-    wanted = [name.strip() for name in only.split(",") if name.strip()]
-    unknown = sorted(set(wanted) - set(LANE_NAMES))
+    wanted = [name.strip() for name in only.split(",") if name.strip()] or names()
+    unknown = sorted(set(wanted) - set(names()))
     if unknown:
         raise click.BadParameter(f"unknown lane(s): {', '.join(unknown)}", param_hint="--lanes")
     if once:
         counts = run_once()
         click.echo(f"{now():%Y-%m-%d %H:%M:%S} " + _done(counts))
-        failed = [name for name in LANE_NAMES if name not in counts]
+        failed = [name for name in names() if name not in counts]
         if failed:
             raise click.ClickException(f"failed: {', '.join(failed)} (see the log)")
         return

@@ -16,10 +16,11 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import bindparam, select, update
 
+from ..core.locks import queue_for_write
 from ..extensions import db
+from ..jobs.lanes import lane_factory
 from ..jobs.queue import CLAIM_FOR, PASS_BUDGET, Claims
 from ..models import OutboxMessage
-from ..services.locks import queue_for_write
 from . import QUEUE
 from .message import Outgoing, build_message
 from .transports import Refused, TransportUnavailable, open_transport
@@ -177,3 +178,6 @@ def _failed(row_id: int, exc: BaseException, now: datetime, *, permanent: bool =
 def retry_failed(message_id: int, now: datetime) -> bool:
     """Queue a failed message again, due at once (the admin's "try again"); flushes."""
     return QUEUE.retry(message_id, now)
+
+
+lane_factory("mail", MailLane, interval=0.5, order=40)  # last: it sends what the others queued

@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from .. import outbox
 from ..core import signing
+from ..core.locks import lock_organizer
 from ..core.signals import booking_changed
 from ..core.urls import external_url
 from ..domain.errors import BookingClosed, SlotTaken, ValidationFailed
@@ -25,7 +26,6 @@ from ..extensions import db
 from ..models import Booking, MeetingType, PrivateLink
 from ..outbox import Draft, Email
 from . import links, validate
-from .locks import lock_organizer
 from .organizers import normalize_email
 from .slots import is_free
 

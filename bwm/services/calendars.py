@@ -30,6 +30,7 @@ from ..core.signals import booking_changed
 from ..domain.calendar_events import BusyEvent, booking_resource, bookings_feed
 from ..domain.errors import Conflict, ValidationFailed
 from ..extensions import db
+from ..jobs.lanes import lane
 from ..jobs.queue import PASS_BUDGET, JobQueue
 from ..models import (
     Booking,
@@ -340,6 +341,7 @@ def horizon(user_id: int, now: datetime) -> tuple[datetime, datetime]:
     return now - timedelta(days=1), now + timedelta(days=(days or DEFAULT_DAYS_AHEAD) + 1)
 
 
+@lane("calendar_sync", interval=5.0, order=20)
 def sync_due_calendars(clock, stop=None) -> int:
     """Sync every calendar that is due (the worker's lane); return how many were tried."""
     done = 0
@@ -524,6 +526,7 @@ _WRITING_CALENDARS = select(ConnectedCalendar.id).where(
 )
 
 
+@lane("calendar_write_back", interval=1.0, order=30)
 def write_back_due(clock, stop=None) -> int:
     """Write every due booking to its calendar (the worker's lane); return how many were done."""
     candidates = db.session.execute(

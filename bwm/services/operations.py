@@ -13,12 +13,12 @@ from urllib.parse import urlsplit, urlunsplit
 
 from sqlalchemy import func, select
 
+from ..core.locks import queue_for_write
 from ..extensions import db
 from ..jobs import heartbeat
-from ..jobs.worker import LANE_NAMES
+from ..jobs.lanes import names as lane_names
 from ..models import Booking, CalendarWriteBack, ConnectedCalendar, OutboxMessage, User
 from ..outbox import QUEUE
-from .locks import queue_for_write
 
 LIST_MAX = 50  # rows of each list shown; the counts are always complete
 
@@ -240,7 +240,8 @@ def overview_to_dict(found: Overview) -> dict:
 def _lane_states(seen: list, now: datetime) -> list[LaneState]:
     """Each lane the worker has, with those never recorded (a worker run with --lanes)."""
     by_name = {lane.name: lane for lane in seen}
-    names = [*LANE_NAMES, *sorted(set(by_name) - set(LANE_NAMES))]
+    known = lane_names()
+    names = [*known, *sorted(set(by_name) - set(known))]
     states = []
     for name in names:
         lane = by_name.get(name)

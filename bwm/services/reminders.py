@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
+from ..jobs.lanes import lane
 from ..models import Booking, MeetingType, ReminderSent
 from .bookings import notify
 from .meeting_types import REMINDER_MAX
@@ -52,6 +53,7 @@ def due_reminders(now: datetime) -> list[tuple[int, int]]:
     return due
 
 
+@lane("reminders", interval=15.0, order=10)
 def send_due_reminders(clock, stop=None) -> int:
     """Claim and queue the due reminders, one booking per transaction; return how many.
 
