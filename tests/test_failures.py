@@ -40,8 +40,8 @@ GUNICORN = ROOT / ".venv" / "bin" / "gunicorn"
 BASE_URL = "http://bwm.example.com"
 SLUG, TYPE = "olga", "30-minute-meeting"
 ORGANIZER = "olga@example.com"
-MAIL_TIMEOUT = 2  # seconds; a stalled server holds the worker this long per attempt
-FAST = 1.0  # seconds: a booking or a page answers well within this, whatever the mail server
+MAIL_TIMEOUT = 3  # seconds; a stalled server holds the worker this long per attempt
+FAST = 1.5  # seconds: well under MAIL_TIMEOUT, so an answer that waited on the server fails
 
 WORKER_SCRIPT = (
     "import json, sys\n"
