@@ -3,7 +3,7 @@ failed email, the worker banner on every admin page, and the same facts in the a
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -16,19 +16,6 @@ from bwm.models import CalendarWriteBack, ConnectedCalendar, OutboxMessage
 from bwm.outbox import enqueue
 from tests.helpers import next_weekday
 from tests.smtp import free_port
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime.now(UTC).replace(microsecond=0)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
 
 
 @pytest.fixture
