@@ -63,16 +63,20 @@ def create_app(test_config: dict | None = None, *, serving: bool = False) -> Fla
     worker.init_app(app)
 
     from .admin import bp as admin_bp
+    from .admin.invites import invites_bp
     from .api import bp as api_bp
     from .attendee import bp as attendee_bp
     from .auth import bp as auth_bp
     from .organizer import bp as organizer_bp
+    from .organizer.calendars import feed_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(organizer_bp)
+    app.register_blueprint(feed_bp)  # /feeds/<secret>.ics: calendar programs, no session
     app.register_blueprint(attendee_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(invites_bp)  # /invite/<token>: not signed in, so not under /admin
 
     @extensions.login.user_loader
     def load_user(session_id: str):

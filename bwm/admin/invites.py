@@ -1,7 +1,7 @@
 """The invitation link an admin's new user gets: /invite/<token> to choose a password.
 
 The person is not signed in (nor an admin), so this lives outside /admin and its check, in a
-blueprint of its own that the admin blueprint registers along with itself.
+blueprint of its own (create_app registers it beside the admin blueprint).
 """
 
 from __future__ import annotations
@@ -14,15 +14,9 @@ from ..domain.tokens import TokenError
 from ..extensions import db
 from ..services import invites
 from ..web import now
-from . import bp
 from .forms import SetPasswordForm
 
 invites_bp = Blueprint("invites", __name__)
-
-
-@bp.record_once
-def _register(state) -> None:
-    state.app.register_blueprint(invites_bp)
 
 
 @invites_bp.route("/invite/<token>", methods=["GET", "POST"])

@@ -19,13 +19,9 @@ from ..web import now
 from . import bp
 from .forms import EmptyForm
 
-# The feed is fetched by calendar programs, with no session: outside /me and its login.
+# The feed is fetched by calendar programs, with no session: outside /me and its login, in a
+# blueprint of its own (create_app registers it beside the organizer blueprint).
 feed_bp = Blueprint("feeds", __name__)
-
-
-@bp.record_once
-def _register_feed(state) -> None:
-    state.app.register_blueprint(feed_bp)
 
 
 class IcsCalendarForm(FlaskForm):
