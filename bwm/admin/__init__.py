@@ -1,5 +1,10 @@
-from flask import Blueprint
+"""The administrator's pages under /admin, a module per feature, all on one blueprint.
 
-bp = Blueprint("admin", __name__, url_prefix="/admin")
+The invitation link (/invite/<token>) is a blueprint of its own, in invites.py.
+"""
 
-from . import invites, operations, views  # noqa: E402, F401
+# Each module adds its views to bp.
+from . import operations, views  # noqa: F401
+from .blueprint import bp
+
+__all__ = ["bp"]

@@ -15,7 +15,7 @@ from ..extensions import db
 from ..models import OutboxMessage
 from ..services import operations
 from ..web import now
-from . import bp
+from .blueprint import bp
 from .forms import EmptyForm
 
 WORKER_STATES = {"ok": _l("running"), "late": _l("late"), "never": _l("never run")}

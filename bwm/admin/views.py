@@ -19,7 +19,7 @@ from ..extensions import db
 from ..models import CalendarShare, User
 from ..services import invites, policy
 from ..web import now
-from . import bp
+from .blueprint import bp
 from .forms import NewUserForm, OrgSettingsForm, UserSettingForm
 
 

@@ -1,5 +1,7 @@
-from flask import Blueprint
+"""The attendee's pages, a module per feature, all on one blueprint."""
 
-bp = Blueprint("attendee", __name__)
+# Each module adds its views to bp.
+from . import links, shares, views  # noqa: F401
+from .blueprint import bp
 
-from . import links, shares, views  # noqa: E402, F401
+__all__ = ["bp"]

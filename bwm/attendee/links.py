@@ -9,7 +9,7 @@ from ..htmx import render_htmx
 from ..models import PrivateLink
 from ..services import links
 from ..web import now
-from . import bp
+from .blueprint import bp
 from .views import BookingFlow, run_booking
 
 

@@ -9,7 +9,7 @@ from ..errors import render_error
 from ..htmx import render_htmx
 from ..services import policy, shares
 from ..web import now
-from . import bp
+from .blueprint import bp
 
 
 def _closed():

@@ -23,7 +23,7 @@ from ..htmx import render_htmx
 from ..models import Booking, MeetingType, PrivateLink
 from ..services import answers, bookings, pages, picker, policy, slots
 from ..web import now
-from . import bp
+from .blueprint import bp
 from .forms import BookingForm, CancelForm, RescheduleForm
 
 

@@ -1,5 +1,7 @@
-from flask import Blueprint
+"""Signing in and out, password resets and email confirmations."""
 
-bp = Blueprint("auth", __name__)
+# Each module adds its views to bp.
+from . import views  # noqa: F401
+from .blueprint import bp
 
-from . import views  # noqa: E402, F401
+__all__ = ["bp"]

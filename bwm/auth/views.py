@@ -10,7 +10,7 @@ from ..extensions import db, limiter
 from ..services import accounts
 from ..services.organizers import authenticate
 from ..web import now
-from . import bp
+from .blueprint import bp
 from .forms import (
     EmptyForm,
     ForgotPasswordForm,

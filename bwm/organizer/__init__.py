@@ -1,5 +1,7 @@
-from flask import Blueprint
+"""The organizer's pages under /me, a module per feature, all on one blueprint."""
 
-bp = Blueprint("organizer", __name__, url_prefix="/me")
+# Each module adds its views to bp.
+from . import account, calendars, links, policy, shares, sharing, views  # noqa: F401
+from .blueprint import bp
 
-from . import account, calendars, links, policy, shares, sharing, views  # noqa: E402, F401
+__all__ = ["bp"]

@@ -19,7 +19,7 @@ from ..domain.errors import Conflict, ValidationFailed
 from ..extensions import db
 from ..services import accounts, organizers
 from ..web import now
-from . import bp
+from .blueprint import bp
 from .forms import (
     AccountProfileForm,
     ApiTokenForm,

@@ -16,7 +16,7 @@ from ..domain.errors import Conflict, ValidationFailed
 from ..extensions import db
 from ..services import calendars
 from ..web import now
-from . import bp
+from .blueprint import bp
 from .forms import EmptyForm
 
 # The feed is fetched by calendar programs, with no session: outside /me and its login, in a

@@ -19,7 +19,7 @@ from ..extensions import db
 from ..models import MeetingType, PrivateLink
 from ..services import links
 from ..web import now
-from . import bp
+from .blueprint import bp
 from .forms import EmptyForm
 from .views import _own_type
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_login import current_user
 
 from ..services import policy
-from . import bp
+from .blueprint import bp
 
 
 @bp.context_processor

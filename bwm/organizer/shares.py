@@ -16,7 +16,7 @@ from ..extensions import db
 from ..htmx import render_htmx
 from ..services import policy, shares
 from ..web import now
-from . import bp
+from .blueprint import bp
 from .forms import EmptyForm, choices
 
 

@@ -14,7 +14,7 @@ from ..domain.errors import ValidationFailed
 from ..extensions import db
 from ..services import sharing
 from ..web import now
-from . import bp
+from .blueprint import bp
 
 
 class ShareEmailForm(FlaskForm):

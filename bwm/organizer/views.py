@@ -20,7 +20,8 @@ from ..models import Booking, BusyBlock, MeetingType
 from ..services import bookings, busy, meeting_types, organizers, pages
 from ..services.hours import WEEKDAYS
 from ..web import now
-from . import bp, editors, preview
+from . import editors, preview
+from .blueprint import bp
 from .forms import (
     REMINDERS,
     BusyBlockForm,
