@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
+from bs4 import BeautifulSoup
 from sqlalchemy import create_engine, text
 
 from bwm import create_app
@@ -116,6 +117,12 @@ class Clock:
 @pytest.fixture
 def clock() -> Clock:
     return Clock()
+
+
+def soup(page) -> BeautifulSoup:
+    """Parse the HTML of a test response, or HTML given as text."""
+    html = page if isinstance(page, str | bytes) else page.get_data(as_text=True)
+    return BeautifulSoup(html, "html.parser")
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 from bwm.extensions import db
 from bwm.models import ApiToken, OutboxMessage, User
+from tests.conftest import soup
 
 
 @pytest.fixture
@@ -25,10 +26,6 @@ def app(make_app, smtp_sink, clock):
 @pytest.fixture
 def ann(make_user):
     return make_user(email="ann@example.com", name="Ann Andersson", password="first-password")
-
-
-def soup(response) -> BeautifulSoup:
-    return BeautifulSoup(response.data, "html.parser")
 
 
 def words(node) -> str:

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from bwm.extensions import db
 from bwm.models import User
+from tests.conftest import soup
 
 SETTINGS = {
     "bookings_enabled": "y",
@@ -41,10 +42,6 @@ def ann(make_user):
 @pytest.fixture
 def bo(make_user):
     return make_user(email="bo@example.com", name="Bo Berg", slug="bo")
-
-
-def soup(response) -> BeautifulSoup:
-    return BeautifulSoup(response.data, "html.parser")
 
 
 def words(node) -> str:

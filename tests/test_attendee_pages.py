@@ -6,11 +6,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from bs4 import BeautifulSoup
 
+from tests.conftest import soup
 from tests.helpers import next_weekday
-
-
-def soup(response) -> BeautifulSoup:
-    return BeautifulSoup(response.data, "html.parser")
 
 
 @pytest.fixture

@@ -6,16 +6,12 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from bs4 import BeautifulSoup
 from icalendar import Calendar
 
+from tests.conftest import soup
 from tests.helpers import next_weekday
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
-
-
-def soup(response) -> BeautifulSoup:
-    return BeautifulSoup(response.data, "html.parser")
 
 
 @pytest.fixture

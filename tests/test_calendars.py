@@ -9,10 +9,10 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from bs4 import BeautifulSoup
 from icalendar import Calendar
 
 from bwm.extensions import db
+from tests.conftest import soup
 from tests.helpers import next_weekday
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
@@ -256,7 +256,7 @@ def test_a_feed_that_goes_down_keeps_the_last_good_busy_times_until_it_is_back(
     login(olga)
     page = client.get("/me/calendars")
     assert page.status_code == 200
-    item = BeautifulSoup(page.data, "html.parser").find(id=f"calendar-{cal['id']}")
+    item = soup(page).find(id=f"calendar-{cal['id']}")
     assert item["data-status"] == "error"
     assert "refused" in item.find(class_="calendar-error").get_text()
     assert item.find(class_="last-sync").find("time") is not None
@@ -618,10 +618,6 @@ def test_a_private_address_found_at_sync_time_is_an_error(make_app, client, olga
 
 
 # --- the organizer's page ---------------------------------------------------------------------
-
-
-def soup(response) -> BeautifulSoup:
-    return BeautifulSoup(response.data, "html.parser")
 
 
 def test_the_calendars_page(client, olga, login, feed):

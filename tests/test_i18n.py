@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from babel.dates import format_date
 from babel.messages.pofile import read_po
-from bs4 import BeautifulSoup
 
+from tests.conftest import soup
 from tests.helpers import next_weekday
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -99,10 +99,6 @@ def test_translations_are_not_english_copies(lang):
         if m.string == m.id and len(re.findall(r"[^\W\d_]+", PLACEHOLDER.sub("", m.id))) > 3
     ]
     assert not sentences
-
-
-def soup(response) -> BeautifulSoup:
-    return BeautifulSoup(response.data, "html.parser")
 
 
 @pytest.fixture

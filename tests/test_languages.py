@@ -16,13 +16,10 @@ from icalendar import Calendar
 
 from bwm.extensions import db
 from bwm.models import Booking, User
+from tests.conftest import soup
 from tests.helpers import next_weekday
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
-
-
-def soup(response) -> BeautifulSoup:
-    return BeautifulSoup(response.data, "html.parser")
 
 
 def settings_form(client) -> dict:

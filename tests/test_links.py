@@ -16,6 +16,7 @@ from bs4 import BeautifulSoup
 from itsdangerous import URLSafeSerializer
 from sqlalchemy import func, select
 
+from tests.conftest import soup
 from tests.helpers import next_weekday
 from tests.servers import race, serve
 
@@ -64,10 +65,6 @@ def organizer(make_user, make_token, client):
     )
     assert response.status_code == 201
     return {**user, "headers": headers, "type_id": response.json["id"]}
-
-
-def soup(response) -> BeautifulSoup:
-    return BeautifulSoup(response.data, "html.parser")
 
 
 def text_of(response) -> str:

@@ -7,13 +7,13 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from bs4 import BeautifulSoup
 from sqlalchemy import select
 
 from bwm.extensions import db
 from bwm.jobs.worker import run_once
 from bwm.models import CalendarWriteBack, ConnectedCalendar, OutboxMessage
 from bwm.outbox import enqueue
+from tests.conftest import soup
 from tests.helpers import next_weekday
 from tests.smtp import free_port
 
@@ -36,10 +36,6 @@ def ann(make_user):
     return make_user(
         email="ann@example.com", name="Ann Andersson", slug="ann", timezone="Europe/Stockholm"
     )
-
-
-def soup(response) -> BeautifulSoup:
-    return BeautifulSoup(response.data, "html.parser")
 
 
 def words(node) -> str:

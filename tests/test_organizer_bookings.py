@@ -15,6 +15,7 @@ from babel import dates as babel_dates
 from bs4 import BeautifulSoup
 from icalendar import Calendar
 
+from tests.conftest import soup
 from tests.helpers import next_weekday
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
@@ -22,10 +23,6 @@ NEW_YORK = ZoneInfo("America/New_York")
 
 
 # --- helpers --------------------------------------------------------------------------------
-
-
-def parse(response) -> BeautifulSoup:
-    return BeautifulSoup(response.text, "html.parser")
 
 
 def at(day, hour: int, minute: int = 0) -> datetime:
@@ -68,7 +65,7 @@ def rows(client, show: str | None = None, page: int | None = None) -> list:
     query = {k: v for k, v in {"show": show, "page": page}.items() if v}
     response = client.get("/me/bookings", query_string=query)
     assert response.status_code == 200
-    return parse(response).select("#bookings-list tbody tr")
+    return soup(response).select("#bookings-list tbody tr")
 
 
 def row_ids(client, show: str | None = None) -> list[int]:
@@ -77,7 +74,7 @@ def row_ids(client, show: str | None = None) -> list[int]:
 
 def cancel_form(client, booking: int) -> dict:
     """Read the cancel form of a booking's page as a browser would."""
-    page = parse(client.get(f"/me/bookings/{booking}"))
+    page = soup(client.get(f"/me/bookings/{booking}"))
     form = page.find("form", action=f"/me/bookings/{booking}/cancel")
     assert form is not None and form["method"] == "post"
     data = {i["name"]: i.get("value", "") for i in form.find_all("input") if i.get("name")}
@@ -165,7 +162,7 @@ def test_upcoming_lists_bookings_soonest_first_in_the_page_zone(client, olga, ma
         f"{long_date(monday_at(11))}, 11:00–11:30",
         f"{long_date(tuesday)}, 09:00–09:30",
     ]
-    page = parse(client.get("/me/bookings"))
+    page = soup(client.get("/me/bookings"))
     text = page.select_one("#bookings-list").get_text(" ", strip=True)
     assert "Al First" in text and "anna@example.org" in text and "cy@example.org" in text
     current = page.find("a", attrs={"aria-current": "page"})
@@ -210,11 +207,11 @@ def test_a_booking_whose_time_has_come_moves_to_past(client, olga, mailed_app):
     assert row_ids(client, "past") == [ids[0]]
     assert row_ids(client, "upcoming") == [ids[1]]
 
-    details = parse(client.get(f"/me/bookings/{ids[0]}"))
+    details = soup(client.get(f"/me/bookings/{ids[0]}"))
     assert details.find("form", action=f"/me/bookings/{ids[0]}/cancel") is None
     response = client.post(f"/me/bookings/{ids[0]}/cancel", data={"reason": "Too late"})
     assert response.status_code == 410
-    alert = parse(response).find(attrs={"role": "alert"})
+    alert = soup(response).find(attrs={"role": "alert"})
     assert "already taken place" in alert.get_text()
     mailed_app.config["CLOCK"] = None
     assert row_ids(client, "upcoming") == ids
@@ -246,7 +243,7 @@ def test_a_booking_row_in_the_past_shows_under_past(client, olga, mailed_app):
     assert tr["id"] == f"booking-{past_id}"
     assert tr.find("td").get_text(strip=True) == f"{long_date(start)}, 09:00–09:30"
     assert rows(client, "upcoming") == []
-    page = parse(client.get(f"/me/bookings/{past_id}"))
+    page = soup(client.get(f"/me/bookings/{past_id}"))
     assert page.select_one("#booking-details .badge").get_text() == "Past"
     assert page.find("textarea") is None
 
@@ -273,12 +270,12 @@ def test_lists_are_paginated(client, olga, mailed_app):
                 )
             )
         db.session.commit()
-    page_one = parse(client.get("/me/bookings"))
+    page_one = soup(client.get("/me/bookings"))
     assert len(page_one.select("#bookings-list tbody tr")) == 50
     assert "Attendee 0" in page_one.select_one("#bookings-list tbody tr").get_text()
     nxt = page_one.find("a", rel="next")
     assert nxt["href"] == "/me/bookings?show=upcoming&page=2"
-    page_two = parse(client.get(nxt["href"]))
+    page_two = soup(client.get(nxt["href"]))
     names = [tr.find_all("td")[2].get_text(" ", strip=True) for tr in page_two.select("tbody tr")]
     assert [n.split(" a")[0] for n in names] == ["Attendee 50", "Attendee 51", "Attendee 52"]
     assert page_two.find("a", rel="prev") is not None and page_two.find("a", rel="next") is None
@@ -295,7 +292,7 @@ def test_details_show_everything_in_both_zones(client, olga, mailed_app):
     response = client.get(f"/me/bookings/{booking_id(mailed_app, made['uid'])}")
     assert response.status_code == 200
     assert "<b>bring</b>" not in response.text  # user text is escaped
-    page = parse(response)
+    page = soup(response)
     facts = {
         dt.get_text(strip=True): dt.find_next_sibling("dd").get_text(" ", strip=True)
         for dt in page.select("#booking-details dt")
@@ -332,7 +329,7 @@ def test_details_show_the_online_meeting_link(client, olga, mailed_app, make_tok
         json={"start": monday_at(10).isoformat(), "name": "A", "email": "a@example.org"},
     )
     uid = response.json["booking"]["uid"]
-    page = parse(client.get(f"/me/bookings/{booking_id(mailed_app, uid)}"))
+    page = soup(client.get(f"/me/bookings/{booking_id(mailed_app, uid)}"))
     link = page.select_one("#booking-details a[href^='https://meet.jit.si/']")
     assert link is not None and link.get_text() == link["href"]
 
@@ -371,7 +368,7 @@ def test_cancel_tells_the_attendee_and_frees_the_slot(client, olga, mailed_app, 
     assert response.status_code == 303
     assert response.headers["Location"] == f"/me/bookings/{ident}"
 
-    page = parse(client.get(response.headers["Location"]))
+    page = soup(client.get(response.headers["Location"]))
     assert "The booking is cancelled" in page.select_one(".flashes").get_text()
     facts = {
         dt.get_text(strip=True): dt.find_next_sibling("dd").get_text(" ", strip=True)
@@ -417,7 +414,7 @@ def test_cancelled_list_is_latest_first(client, olga, mailed_app):
     for ident in (ids[1], ids[0], ids[2]):
         assert client.post(f"/me/bookings/{ident}/cancel", data={"reason": ""}).status_code == 303
     assert row_ids(client, "cancelled") == [ids[2], ids[1], ids[0]]
-    page = parse(client.get(f"/me/bookings/{ids[0]}"))
+    page = soup(client.get(f"/me/bookings/{ids[0]}"))
     assert page.find("a", string="Back to bookings")["href"] == "/me/bookings?show=cancelled"
 
 
@@ -428,7 +425,7 @@ def test_cancelling_twice_is_410(client, olga, mailed_app, smtp_sink):
     assert smtp_sink.wait_for(4)
     again = client.post(f"/me/bookings/{ident}/cancel", data={"reason": "Twice"})
     assert again.status_code == 410
-    page = parse(again)
+    page = soup(again)
     assert "already cancelled" in page.find(attrs={"role": "alert"}).get_text()
     assert page.find("form", action=f"/me/bookings/{ident}/cancel") is None
     facts = page.select_one("#booking-details").get_text(" ", strip=True)
@@ -441,7 +438,7 @@ def test_a_reason_too_long_is_422(client, olga, mailed_app, smtp_sink):
     ident = booking_id(mailed_app, made["uid"])
     response = client.post(f"/me/bookings/{ident}/cancel", data={"reason": "x" * 2001})
     assert response.status_code == 422
-    page = parse(response)
+    page = soup(response)
     assert page.select_one(".field.has-error .error") is not None
     assert row_ids(client, "upcoming") == [ident]
 
@@ -452,7 +449,7 @@ def test_cancel_needs_the_csrf_token(make_app, smtp_sink, make_organizer):
     )
     client = app.test_client()
     user = make_organizer("olga")
-    login_page = parse(client.get("/login"))
+    login_page = soup(client.get("/login"))
     token = login_page.find("input", attrs={"name": "csrf_token"})["value"]
     signed_in = client.post(
         "/login", data={"email": user["email"], "password": user["password"], "csrf_token": token}
@@ -472,7 +469,7 @@ def test_cancel_needs_the_csrf_token(make_app, smtp_sink, make_organizer):
 def test_dashboard_shows_the_next_five_bookings(client, olga, mailed_app):
     for hour in range(9, 16):
         book_api(client, monday_at(hour), name=f"Person {hour}")
-    page = parse(client.get("/me/"))
+    page = soup(client.get("/me/"))
     section = page.select_one("#next-bookings")
     items = section.select("li")
     assert [li.get_text(" ", strip=True).rsplit(" · ", 1)[1] for li in items] == [

@@ -17,15 +17,12 @@ from sqlalchemy import func, select
 
 from bwm.extensions import db
 from bwm.models import Booking, BusyBlock, DateOverride, HoursWindow, MeetingType
+from tests.conftest import soup
 
 HX = {"HX-Request": "true"}
 
 
 # --- helpers --------------------------------------------------------------------------------
-
-
-def parse(response) -> BeautifulSoup:
-    return BeautifulSoup(response.text, "html.parser")
 
 
 def roots(soup: BeautifulSoup) -> list:
@@ -66,7 +63,7 @@ def form_data(form) -> dict:
 def page_form(client, url: str = "/me/page") -> dict:
     response = client.get(url)
     assert response.status_code == 200
-    return form_data(parse(response).find("main").find("form", attrs={"novalidate": True}))
+    return form_data(soup(response).find("main").find("form", attrs={"novalidate": True}))
 
 
 def set_hours(data: dict, hours: dict[str, list[tuple[str, str]]], prefix: str = "hours") -> dict:
@@ -194,15 +191,15 @@ def test_every_page_renders_with_labels(app, client, organizer, make_token):
     for url in ("/me/", "/me/page", "/me/types", "/me/types/new", f"/me/types/{type_id}/edit"):
         response = client.get(url)
         assert response.status_code == 200, url
-        soup = parse(response)
-        assert soup.find("h1")
+        page = soup(response)
+        assert page.find("h1")
         if url != "/me/types":
-            assert_labelled(soup)
+            assert_labelled(page)
     response = client.get("/me/busy")
     assert response.status_code == 200
-    assert_labelled(parse(response))
+    assert_labelled(soup(response))
     # The nav links every organizer page.
-    nav = {a["href"] for a in parse(response).find("nav").find_all("a")}
+    nav = {a["href"] for a in soup(response).find("nav").find_all("a")}
     assert {"/me/", "/me/page", "/me/types", "/me/busy"} <= nav
 
 
@@ -224,7 +221,7 @@ def test_page_settings_save_and_public_side(app, client, organizer):
     response = client.post("/me/page", data=data)
     assert response.status_code == 303
     assert response.headers["Location"] == "/me/page"
-    followed = parse(client.get("/me/page"))
+    followed = soup(client.get("/me/page"))
     assert "saved" in flashes(followed)
     assert followed.find(id="timezone").find("option", selected=True)["value"] == tz
     assert windows_of(followed, "mon") == [("10:00", "12:00"), ("13:00", "15:00")]
@@ -260,18 +257,18 @@ def test_page_settings_errors_beside_fields(app, client, make_user, organizer):
     bad = {**data, "slug": "Not A Slug!", "timezone": "Mars/Olympus_Mons", "display_name": " "}
     response = client.post("/me/page", data=bad)
     assert response.status_code == 422
-    soup = parse(response)
-    assert "lowercase" in error_beside(soup, "slug")
-    assert "time zone" in error_beside(soup, "timezone")
-    assert "required" in error_beside(soup, "display_name")
-    assert soup.find(role="alert")
+    page = soup(response)
+    assert "lowercase" in error_beside(page, "slug")
+    assert "time zone" in error_beside(page, "timezone")
+    assert "required" in error_beside(page, "display_name")
+    assert page.find(role="alert")
     # What was typed comes back, and nothing was saved.
-    assert soup.find(id="slug")["value"] == "Not A Slug!"
+    assert page.find(id="slug")["value"] == "Not A Slug!"
     assert client.get(f"/api/v1/pages/{organizer['slug']}").status_code == 200
 
     response = client.post("/me/page", data={**data, "slug": "taken"})
     assert response.status_code == 422
-    assert "taken" in error_beside(parse(response), "slug")
+    assert "taken" in error_beside(soup(response), "slug")
 
     # Hours: each wrong day gets its own message, in its own fieldset.
     bad_hours = set_hours(
@@ -280,14 +277,14 @@ def test_page_settings_errors_beside_fields(app, client, make_user, organizer):
     )
     response = client.post("/me/page", data=bad_hours)
     assert response.status_code == 422
-    soup = parse(response)
-    assert "before the end" in soup.find(id="hours-mon").find(class_="error").get_text()
-    assert "start and an end" in soup.find(id="hours-tue").find(class_="error").get_text()
-    assert soup.find(id="hours-wed").find(class_="error") is None
+    page = soup(response)
+    assert "before the end" in page.find(id="hours-mon").find(class_="error").get_text()
+    assert "start and an end" in page.find(id="hours-tue").find(class_="error").get_text()
+    assert page.find(id="hours-wed").find(class_="error") is None
     overlapping = set_hours(data, {"fri": [("09:00", "12:00"), ("11:00", "13:00")]})
     response = client.post("/me/page", data=overlapping)
     assert response.status_code == 422
-    assert "overlap" in parse(response).find(id="hours-fri").find(class_="error").get_text()
+    assert "overlap" in soup(response).find(id="hours-fri").find(class_="error").get_text()
     # The page kept its old hours.
     slug = organizer["slug"]
     monday = next_weekday("UTC")
@@ -296,14 +293,14 @@ def test_page_settings_errors_beside_fields(app, client, make_user, organizer):
 
 def test_midnight_end_is_24_00(app, client, organizer, make_token):
     data = set_hours(page_form(client), {"sat": [("22:00", "00:00")], "sun": [("00:00", "00:00")]})
-    page = parse(client.get("/me/page"))
+    page = soup(client.get("/me/page"))
     assert "00:00" in page.find(id="hours-hint").get_text()
     assert client.post("/me/page", data=data).status_code == 303
     hours = client.get("/api/v1/me/page", headers=make_token(organizer["id"])).json["hours"]
     assert hours["sat"] == [["22:00", "24:00"]]
     assert hours["sun"] == [["00:00", "24:00"]]
     assert hours["mon"] == []
-    shown = parse(client.get("/me/page"))
+    shown = soup(client.get("/me/page"))
     assert windows_of(shown, "sat") == [("22:00", "00:00")]
     saturday = next_weekday("UTC", 5)
     found = slot_times(client, organizer["slug"], "30-minute-meeting", saturday, saturday, "UTC")
@@ -318,25 +315,25 @@ def test_add_and_remove_window_with_htmx(app, client, organizer, make_token):
     response = client.post("/me/page/hours/mon", data={**data, "action": "add-mon"}, headers=HX)
     assert response.status_code == 200
     assert "HX-Request" in response.headers["Vary"]
-    soup = parse(response)
-    [root] = roots(soup)
+    page = soup(response)
+    [root] = roots(page)
     assert root.name == "fieldset" and root["id"] == "hours-mon"
     assert root.legend.get_text(strip=True) == "Monday"
-    assert windows_of(soup, "mon") == [("09:00", "12:00"), ("13:00", "14:00")]
+    assert windows_of(page, "mon") == [("09:00", "12:00"), ("13:00", "14:00")]
     add = root.find("button", attrs={"value": "add-mon"})
     assert add["hx-post"] == "/me/page/hours/mon" and add["hx-target"] == "#hours-mon"
     assert add["type"] == "submit" and add["name"] == "action"
-    assert_labelled(soup)
+    assert_labelled(page)
 
     two = set_hours(data, {"mon": [("09:00", "12:00"), ("13:00", "14:00")]})
     response = client.post("/me/page/hours/mon", data={**two, "action": "remove-mon-0"}, headers=HX)
-    soup = parse(response)
-    assert windows_of(soup, "mon") == [("13:00", "14:00")]
-    assert soup.find("button", attrs={"value": "remove-mon-0"})
+    page = soup(response)
+    assert windows_of(page, "mon") == [("13:00", "14:00")]
+    assert page.find("button", attrs={"value": "remove-mon-0"})
 
     empty = set_hours(data, {})
     response = client.post("/me/page/hours/sun", data={**empty, "action": "add-sun"}, headers=HX)
-    assert windows_of(parse(response), "sun") == [("09:00", "17:00")]
+    assert windows_of(soup(response), "sun") == [("09:00", "17:00")]
     assert client.post("/me/page/hours/funday", data=empty, headers=HX).status_code == 404
 
     # Nothing was saved.
@@ -347,33 +344,33 @@ def test_add_and_remove_window_without_javascript(app, client, organizer, make_t
     headers = make_token(organizer["id"])
     before = client.get("/api/v1/me/page", headers=headers).json
     data = page_form(client)
-    assert windows_of(parse(client.get("/me/page")), "tue") == [("09:00", "17:00")]
+    assert windows_of(soup(client.get("/me/page")), "tue") == [("09:00", "17:00")]
 
     response = client.post("/me/page", data={**data, "action": "add-tue"})
     assert response.status_code == 200
-    soup = parse(response)
-    assert soup.find("html") and soup.find("form")
-    assert windows_of(soup, "tue") == [("09:00", "17:00"), ("18:00", "19:00")]
+    page = soup(response)
+    assert page.find("html") and page.find("form")
+    assert windows_of(page, "tue") == [("09:00", "17:00"), ("18:00", "19:00")]
     assert client.get("/api/v1/me/page", headers=headers).json == before
 
-    data = form_data(soup.find("main").find("form", attrs={"novalidate": True}))
+    data = form_data(page.find("main").find("form", attrs={"novalidate": True}))
     response = client.post("/me/page", data={**data, "action": "remove-tue-0"})
-    soup = parse(response)
-    assert windows_of(soup, "tue") == [("18:00", "19:00")]
+    page = soup(response)
+    assert windows_of(page, "tue") == [("18:00", "19:00")]
     assert client.get("/api/v1/me/page", headers=headers).json == before
 
     # The fragment route without htmx answers the whole page, the same result.
     response = client.post("/me/page/hours/tue", data={**data, "action": "add-tue"})
-    assert response.status_code == 200 and parse(response).find("h1")
+    assert response.status_code == 200 and soup(response).find("h1")
 
-    data = form_data(soup.find("main").find("form", attrs={"novalidate": True}))
+    data = form_data(page.find("main").find("form", attrs={"novalidate": True}))
     response = client.post("/me/page", data={**data, "action": "save"})
     assert response.status_code == 303
     assert client.get("/api/v1/me/page", headers=headers).json["hours"]["tue"] == [
         ["18:00", "19:00"]
     ]
     # Enter in a text field presses the first submit button: it must be Save.
-    first = parse(client.get("/me/page")).find("main").find("form").find("button")
+    first = soup(client.get("/me/page")).find("main").find("form").find("button")
     assert first["value"] == "save"
 
 
@@ -417,9 +414,9 @@ def test_meeting_type_create_edit_duplicate_delete(app, client, organizer, make_
     first, second = date(2031, 3, 5), date(2031, 3, 8)
     data = full_type_form(page_form(client, "/me/types/new"), first, second)
     response = client.post("/me/types/new", data=data)
-    assert response.status_code == 303, parse(response).get_text(" ", strip=True)[:2000]
+    assert response.status_code == 303, soup(response).get_text(" ", strip=True)[:2000]
     assert response.headers["Location"] == "/me/types"
-    listing = parse(client.get("/me/types"))
+    listing = soup(client.get("/me/types"))
     assert "Consultation" in flashes(listing)
 
     created = api_types(client, headers)["consult"]
@@ -462,7 +459,7 @@ def test_meeting_type_create_edit_duplicate_delete(app, client, organizer, make_
 
     # Edit: the form shows every saved value; change some, keep the rest.
     edit_url = f"/me/types/{created['id']}/edit"
-    page = parse(client.get(edit_url))
+    page = soup(client.get(edit_url))
     assert_labelled(page)
     shown = form_data(page.find("form", id="type-form"))
     assert shown["title"] == "Consultation" and shown["availability"] == "own"
@@ -480,7 +477,7 @@ def test_meeting_type_create_edit_duplicate_delete(app, client, organizer, make_
         "duration_minutes": 60,
         "visibility": "public",
     }
-    listing = parse(client.get("/me/types"))
+    listing = soup(client.get("/me/types"))
     link = listing.find(id=f"type-{created['id']}").find(class_="public-link")
     assert urlsplit(link["href"]).path == f"/b/{slug}/consult"
     assert "Consultation long" in client.get(f"/b/{slug}").text
@@ -496,17 +493,17 @@ def test_meeting_type_create_edit_duplicate_delete(app, client, organizer, make_
     assert {k: v for k, v in copy.items() if k not in ("id", "slug", "title")} == {
         k: v for k, v in edited.items() if k not in ("id", "slug", "title")
     }
-    assert copy_slug in parse(client.get("/me/types")).get_text()
+    assert copy_slug in soup(client.get("/me/types")).get_text()
 
     # Delete, with a confirmation on the button.
-    delete = parse(client.get("/me/types")).find(
+    delete = soup(client.get("/me/types")).find(
         "form", attrs={"action": f"/me/types/{copy['id']}/delete"}
     )
     assert delete["data-confirm"].startswith("Delete")  # asked by bwm.js: no inline handler
     response = client.post(f"/me/types/{copy['id']}/delete")
     assert response.status_code == 303
     assert copy_slug not in api_types(client, headers)
-    assert "deleted" in flashes(parse(client.get("/me/types")))
+    assert "deleted" in flashes(soup(client.get("/me/types")))
 
 
 def test_type_with_bookings_cannot_be_deleted(app, client, organizer, make_token):
@@ -529,8 +526,8 @@ def test_type_with_bookings_cannot_be_deleted(app, client, organizer, make_token
         db.session.commit()
     response = client.post(f"/me/types/{mt['id']}/delete")
     assert response.status_code == 303
-    soup = parse(client.get("/me/types"))
-    flash = soup.find(class_="flash error")
+    page = soup(client.get("/me/types"))
+    flash = page.find(class_="flash error")
     assert flash is not None and "bookings" in flash.get_text()
     assert "30-minute-meeting" in api_types(client, headers)
 
@@ -548,36 +545,36 @@ def test_meeting_type_errors_beside_fields(app, client, organizer):
     }
     response = client.post("/me/types/new", data=bad)
     assert response.status_code == 422
-    soup = parse(response)
-    assert "required" in error_beside(soup, "title")
-    assert "lowercase" in error_beside(soup, "slug")
-    assert "between 5 and 720" in error_beside(soup, "duration_minutes")
-    assert "between 0 and 720" in error_beside(soup, "buffer_before_minutes")
-    assert "whole number" in error_beside(soup, "max_days_ahead")
-    assert soup.find(id="duration_minutes")["value"] == "0"
-    assert "Fix the errors" in soup.find(id="preview").get_text()
+    page = soup(response)
+    assert "required" in error_beside(page, "title")
+    assert "lowercase" in error_beside(page, "slug")
+    assert "between 5 and 720" in error_beside(page, "duration_minutes")
+    assert "between 0 and 720" in error_beside(page, "buffer_before_minutes")
+    assert "whole number" in error_beside(page, "max_days_ahead")
+    assert page.find(id="duration_minutes")["value"] == "0"
+    assert "Fix the errors" in page.find(id="preview").get_text()
     assert count(app, MeetingType) == before
 
     # A slug the page already uses, and hours that don't parse.
     taken = {**data, "title": "Again", "slug": "30-minute-meeting"}
     response = client.post("/me/types/new", data=taken)
     assert response.status_code == 422
-    assert "already" in error_beside(parse(response), "slug")
+    assert "already" in error_beside(soup(response), "slug")
     own = set_hours({**data, "title": "Own", "availability": "own"}, {"thu": [("15:00", "")]})
     own.update({"override-0-date": "", "override-0-start": "10:00", "override-0-end": "11:00"})
     response = client.post("/me/types/new", data=own)
     assert response.status_code == 422
-    soup = parse(response)
-    assert "start and an end" in soup.find(id="hours-thu").find(class_="error").get_text()
-    assert "date" in soup.find(id="overrides-error").get_text()
+    page = soup(response)
+    assert "start and an end" in page.find(id="hours-thu").find(class_="error").get_text()
+    assert "date" in page.find(id="overrides-error").get_text()
     assert count(app, MeetingType) == before
 
     # Blank slug on edit is refused; a blank slug on create is made from the title.
-    mt_id = int(parse(client.get("/me/types")).find("tbody").tr["id"].split("-")[1])
+    mt_id = int(soup(client.get("/me/types")).find("tbody").tr["id"].split("-")[1])
     edit = page_form(client, f"/me/types/{mt_id}/edit")
     response = client.post(f"/me/types/{mt_id}/edit", data={**edit, "slug": ""})
     assert response.status_code == 422
-    assert "required" in error_beside(parse(response), "slug")
+    assert "required" in error_beside(soup(response), "slug")
     response = client.post("/me/types/new", data={**data, "title": "Quick Chat", "slug": ""})
     assert response.status_code == 303
     assert "/b/" in client.get("/me/types").text and "quick-chat" in client.get("/me/types").text
@@ -590,11 +587,11 @@ def test_add_and_remove_override_rows(app, client, organizer):
         "/me/types/overrides", data={**data, "action": "add-override"}, headers=HX
     )
     assert response.status_code == 200
-    soup = parse(response)
-    [root] = roots(soup)
+    page = soup(response)
+    [root] = roots(page)
     assert root["id"] == "overrides"
-    assert soup.find(id="override-0-off").has_attr("checked")
-    assert_labelled(soup)
+    assert page.find(id="override-0-off").has_attr("checked")
+    assert_labelled(page)
     # Without JavaScript: the same buttons on the whole form.
     rows = {
         **data,
@@ -606,13 +603,13 @@ def test_add_and_remove_override_rows(app, client, organizer):
     }
     response = client.post("/me/types/new", data={**rows, "action": "remove-override-0"})
     assert response.status_code == 200
-    soup = parse(response)
-    assert soup.find(id="override-0-date")["value"] == "2031-01-02"
-    assert soup.find(id="override-1-date") is None
+    page = soup(response)
+    assert page.find(id="override-0-date")["value"] == "2031-01-02"
+    assert page.find(id="override-1-date") is None
     response = client.post("/me/types/new", data={**rows, "action": "add-thu"})
-    soup = parse(response)
-    assert len(windows_of(soup, "thu")) == 2
-    assert soup.find(id="override-1-date")["value"] == "2031-01-02"
+    page = soup(response)
+    assert len(windows_of(page, "thu")) == 2
+    assert page.find(id="override-1-date")["value"] == "2031-01-02"
 
 
 def test_preview_matches_slots_and_writes_nothing(app, client, organizer, make_token):
@@ -633,17 +630,17 @@ def test_preview_matches_slots_and_writes_nothing(app, client, organizer, make_t
 
     response = client.post("/me/types/preview", data=data, headers=HX)
     assert response.status_code == 200
-    soup = parse(response)
-    [root] = roots(soup)
+    page = soup(response)
+    [root] = roots(page)
     assert root["id"] == "preview"
-    shown = [datetime.fromisoformat(t["datetime"]) for t in soup.find_all("time")]
+    shown = [datetime.fromisoformat(t["datetime"]) for t in page.find_all("time")]
     assert len(shown) == 8
     assert [count(app, m) for m in (MeetingType, HoursWindow, DateOverride, BusyBlock)] == counts
 
     # Without JavaScript: the Preview button re-renders the page with the preview filled in.
     response = client.post("/me/types/new", data={**data, "action": "preview"})
     assert response.status_code == 200
-    page_times = [t["datetime"] for t in parse(response).find(id="preview").find_all("time")]
+    page_times = [t["datetime"] for t in soup(response).find(id="preview").find_all("time")]
     assert page_times == [t.isoformat() for t in shown]
     assert count(app, MeetingType) == counts[0]
 
@@ -667,7 +664,7 @@ def test_preview_matches_slots_and_writes_nothing(app, client, organizer, make_t
     assert client.post("/api/v1/me/busy", headers=headers, json=block).status_code == 201
     mt_id = api_types(client, headers)["preview-me"]["id"]
     response = client.post(f"/me/types/{mt_id}/preview", data=data, headers=HX)
-    again = [datetime.fromisoformat(t["datetime"]) for t in parse(response).find_all("time")]
+    again = [datetime.fromisoformat(t["datetime"]) for t in soup(response).find_all("time")]
     assert shown[0] not in again
     api = slot_times(client, slug, "preview-me", today, today + timedelta(days=14), "UTC")
     assert again == api[:8]
@@ -682,8 +679,8 @@ def test_preview_matches_slots_and_writes_nothing(app, client, organizer, make_t
 
 
 def test_type_page_htmx_wiring(app, client, organizer):
-    soup = parse(client.get("/me/types/new"))
-    form = soup.find("form", id="type-form")
+    page = soup(client.get("/me/types/new"))
+    form = page.find("form", id="type-form")
     live = form.find(attrs={"aria-live": "polite"})
     assert live["hx-post"] == "/me/types/preview"
     assert "change" in live["hx-trigger"] and "input delay:400ms" in live["hx-trigger"]
@@ -696,8 +693,8 @@ def test_type_page_htmx_wiring(app, client, organizer):
     response = client.post(
         "/me/types/hours/wed", data={**form_data(form), "action": "add-wed"}, headers=HX
     )
-    [root] = roots(parse(response))
-    assert root["id"] == "hours-wed" and len(windows_of(parse(response), "wed")) == 2
+    [root] = roots(soup(response))
+    assert root["id"] == "hours-wed" and len(windows_of(soup(response), "wed")) == 2
 
 
 # --- busy blocks ----------------------------------------------------------------------------
@@ -727,12 +724,12 @@ def test_busy_block_add_list_delete(app, client, make_user, login):
         assert block.start == local and block.end == local + timedelta(hours=1)
         block_id = block.id
 
-    soup = parse(client.get("/me/busy"))
-    item = soup.find(id=f"block-{block_id}")
+    page = soup(client.get("/me/busy"))
+    item = page.find(id=f"block-{block_id}")
     assert "Dentist" in item.get_text()
     times = item.find_all("time")
     assert [t.get_text(strip=True)[-5:] for t in times] == ["10:00", "11:00"]
-    assert "added" in flashes(soup)
+    assert "added" in flashes(page)
 
     after = slot_times(client, user["slug"], "30-minute-meeting", monday, monday, tz)
     assert {s.strftime("%H:%M") for s in before} - {s.strftime("%H:%M") for s in after} == {
@@ -742,7 +739,7 @@ def test_busy_block_add_list_delete(app, client, make_user, login):
 
     response = client.post(f"/me/busy/{block_id}/delete")
     assert response.status_code == 303
-    assert parse(client.get("/me/busy")).find(id=f"block-{block_id}") is None
+    assert soup(client.get("/me/busy")).find(id=f"block-{block_id}") is None
     assert slot_times(client, user["slug"], "30-minute-meeting", monday, monday, tz) == before
 
     # Across midnight, and 00:00 with no end date as the end of the day.
@@ -763,11 +760,11 @@ def test_busy_block_errors(app, client, organizer):
         data={"start_date": monday.isoformat(), "start_time": "11:00", "end_time": "10:00"},
     )
     assert response.status_code == 422
-    soup = parse(response)
-    assert "after the start" in error_beside(soup, "end_time")
+    page = soup(response)
+    assert "after the start" in error_beside(page, "end_time")
     response = client.post("/me/busy", data={"start_time": "11:00", "end_time": "12:00"})
     assert response.status_code == 422
-    assert "required" in error_beside(parse(response), "start_date")
+    assert "required" in error_beside(soup(response), "start_date")
     assert count(app, BusyBlock) == 0
 
 
@@ -812,7 +809,7 @@ def test_post_without_csrf_token_is_rejected(make_app):
     client = app.test_client()
 
     def token(url: str) -> str:
-        return parse(client.get(url)).find("input", attrs={"name": "csrf_token"})["value"]
+        return soup(client.get(url)).find("input", attrs={"name": "csrf_token"})["value"]
 
     login = {"email": "csrf@example.com", "password": "correct-horse"}
     assert client.post("/login", data={**login, "csrf_token": token("/login")}).status_code == 303
@@ -825,7 +822,7 @@ def test_post_without_csrf_token_is_rejected(make_app):
     assert client.post(f"/me/types/{type_id}/delete").status_code == 400
     assert client.post("/me/busy", data={"start_date": "2031-01-01"}).status_code == 400
     # htmx sends the token in a header from <body hx-headers>.
-    body = parse(client.get("/me/page")).body
+    body = soup(client.get("/me/page")).body
     headers = {**HX, "X-CSRFToken": json.loads(body["hx-headers"])["X-CSRFToken"]}
     assert client.post("/me/page/hours/mon", data=no_token, headers=headers).status_code == 200
     assert client.post("/me/page", data={**data, "display_name": "Cee 2"}).status_code == 303

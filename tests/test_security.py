@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.conftest import soup
+
 CSP_PARTS = ("default-src 'self'", "script-src 'self'", "frame-ancestors 'none'")
 
 
@@ -41,13 +43,11 @@ def test_every_answer_carries_the_security_headers(client, organizer, path):
 
 
 def test_the_pages_need_no_inline_script_or_style(client, organizer, login):
-    from bs4 import BeautifulSoup
-
     login(organizer)
     for path in ("/b/olga", "/b/olga/30-minute-meeting", "/me/", "/me/types", "/me/busy"):
         response = client.get(path)
         assert response.status_code == 200, path
-        page = BeautifulSoup(response.data, "html.parser")
+        page = soup(response)
         assert [s for s in page.find_all("script") if not s.get("src")] == [], path
         assert page.find_all("style") == [], path
         assert page.select("[style]") == [], path

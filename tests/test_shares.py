@@ -10,16 +10,12 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
-from bs4 import BeautifulSoup
 from icalendar import Calendar
 
+from tests.conftest import soup
 from tests.helpers import next_weekday
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
-
-
-def soup(response) -> BeautifulSoup:
-    return BeautifulSoup(response.data, "html.parser")
 
 
 def words(node) -> str:

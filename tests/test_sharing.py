@@ -8,6 +8,8 @@ import pytest
 from bs4 import BeautifulSoup
 from sqlalchemy import func, select
 
+from tests.conftest import soup
+
 BASE = "http://bwm.example.com"
 SVG = "{http://www.w3.org/2000/svg}svg"
 
@@ -36,10 +38,6 @@ def organizer(make_user, make_token, client, login):
     assert response.status_code == 201
     login(user)
     return {**user, "headers": headers}
-
-
-def soup(response) -> BeautifulSoup:
-    return BeautifulSoup(response.data, "html.parser")
 
 
 def share_page(client) -> BeautifulSoup:
