@@ -1,7 +1,19 @@
 """The organizer's pages under /me, a module per feature, all on one blueprint."""
 
 # Each module adds its views to bp.
-from . import account, calendars, links, policy, shares, sharing, views  # noqa: F401
+from . import (  # noqa: F401
+    account,
+    bookings,
+    busy,
+    calendars,
+    links,
+    meeting_types,
+    pages,
+    policy,
+    shares,
+    sharing,
+    views,
+)
 from .blueprint import bp
 
 __all__ = ["bp"]

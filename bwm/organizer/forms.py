@@ -4,12 +4,14 @@ The forms only parse what the browser sends; the services check the values (the 
 API runs), so an organizer sees the same messages whichever way they edit.
 """
 
+from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
     EmailField,
+    Form,
     PasswordField,
     RadioField,
     SelectField,
@@ -49,6 +51,20 @@ REMINDERS = (
 def choices(pairs) -> list:
     """Turn (value, label) pairs into select choices."""
     return [SelectChoice(value, label) for value, label in pairs]
+
+
+def add_error(form: Form, name: str, message: str) -> bool:
+    """Show message beside the form's field of that name; tell whether there is one."""
+    field = getattr(form, name, None)
+    if field is None or not hasattr(field, "errors"):
+        return False
+    field.errors = [*field.errors, message]
+    return True
+
+
+def submitted_action() -> str:
+    """Name the button a POST was sent with (an editor's Add or Remove; else save)."""
+    return request.form.get("action", "save") if request.method == "POST" else ""
 
 
 def _number(low: int, high: int):

@@ -21,7 +21,7 @@ from ..services import links
 from ..web import now
 from .blueprint import bp
 from .forms import EmptyForm
-from .views import _own_type
+from .meeting_types import own_type
 
 
 class NewLinkForm(FlaskForm):
@@ -65,7 +65,7 @@ def _links_page(mt: MeetingType, form: NewLinkForm, status: int = 200):
 @bp.route("/types/<int:type_id>/links", methods=["GET", "POST"])
 def meeting_type_links(type_id: int):
     """List a meeting type's private links with their state, and make a new one."""
-    mt = _own_type(type_id)
+    mt = own_type(type_id)
     form = NewLinkForm()
     if not form.is_submitted():
         return _links_page(mt, form)
