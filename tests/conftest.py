@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
@@ -105,13 +105,17 @@ def _empty_tables() -> None:
 
 
 class Clock:
-    """A clock the test sets (make_app(CLOCK=clock)); it starts at the real time, to the second."""
+    """A clock the test sets (make_app(CLOCK=clock)): at `at`, or else at the real time to the
+    second; it stands still until the test sets `now` or calls `advance`."""
 
-    def __init__(self) -> None:
-        self.now = datetime.now(UTC).replace(microsecond=0)
+    def __init__(self, at: datetime | None = None) -> None:
+        self.now = at or datetime.now(UTC).replace(microsecond=0)
 
     def __call__(self) -> datetime:
         return self.now
+
+    def advance(self, **delta) -> None:
+        self.now += timedelta(**delta)
 
 
 @pytest.fixture

@@ -14,16 +14,9 @@ from bwm.extensions import db
 from bwm.models import Booking, BusyBlock, DateOverride, HoursWindow, MeetingType, User
 from bwm.services import meeting_types
 from bwm.services.organizers import create_organizer
+from tests.conftest import Clock
 
 EVERY_DAY = {d: [["08:00", "18:00"]] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
-
-
-class Clock:
-    def __init__(self, at: datetime) -> None:
-        self.now = at
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture

@@ -310,13 +310,11 @@ def test_the_organizer_in_swedish_and_the_attendee_in_dutch_each_get_their_own(
     assert str(later["olga@example.com"]["Subject"]).strip().startswith("Avbokat: ")
 
 
-def test_reminders_go_out_in_each_readers_language(make_app, smtp_sink, make_user):
+def test_reminders_go_out_in_each_readers_language(make_app, smtp_sink, make_user, clock):
     day = next_weekday(2, at_least=5)
     start = datetime(day.year, day.month, day.day, 10, 0, tzinfo=STOCKHOLM)
-    clock_at = [start - timedelta(days=3)]
-    app = make_app(
-        worker=True, MAIL_SERVER=smtp_sink.host, MAIL_PORT=smtp_sink.port, CLOCK=lambda: clock_at[0]
-    )
+    clock.now = start - timedelta(days=3)
+    app = make_app(worker=True, MAIL_SERVER=smtp_sink.host, MAIL_PORT=smtp_sink.port, CLOCK=clock)
     from bwm.services import meeting_types
 
     olga = make_user(
@@ -342,7 +340,7 @@ def test_reminders_go_out_in_each_readers_language(make_app, smtp_sink, make_use
     )
     assert response.status_code == 201, response.json
     assert smtp_sink.wait_for(2)
-    clock_at[0] = start - timedelta(minutes=59)
+    clock.now = start - timedelta(minutes=59)
     result = app.test_cli_runner().invoke(args=["worker", "--once"])
     assert result.exit_code == 0, result.output
     assert smtp_sink.wait_for(4)

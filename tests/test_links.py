@@ -1,13 +1,13 @@
 """Private meeting types and private links: visibility, expiry, single use, revocation, tampering.
 
-Times are relative to now; the app's clock (CLOCK) is a `Clock` the tests move by hand, so a link
-that expires seconds after it was made is tested without sleeping.
+Times are relative to now; the app's clock (CLOCK) is conftest's `clock`, which the tests move by
+hand, so a link that expires seconds after it was made is tested without sleeping.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -22,24 +22,6 @@ from tests.servers import race, serve
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 BASE = "http://bwm.example.com"
-
-
-class Clock:
-    """A clock the test moves by hand; app.config["CLOCK"] calls it."""
-
-    def __init__(self) -> None:
-        self.now = datetime.now(UTC).replace(microsecond=0)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta) -> None:
-        self.now += timedelta(**delta)
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
 
 
 @pytest.fixture

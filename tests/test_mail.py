@@ -23,6 +23,7 @@ from bwm.jobs.worker import worker
 from bwm.models import OutboxMessage, now_utc
 from bwm.outbox import enqueue, outbox_counts
 from bwm.outbox.delivery import deliver_batch
+from tests.conftest import Clock
 from tests.smtp import SMTPSink
 
 NOW = datetime(2030, 3, 4, 9, 0, tzinfo=UTC)
@@ -368,7 +369,7 @@ def test_suppressed_sending_records_messages_as_sent(mail_app, smtp_sink):
 
 
 def test_worker_once_delivers_what_is_due(mail_app, smtp_sink):
-    app = mail_app(smtp_sink.port, CLOCK=lambda: NOW)
+    app = mail_app(smtp_sink.port, CLOCK=Clock(NOW))
     add(app, 2)
     add(app, 1, now=NOW + timedelta(minutes=5))  # not due yet
 
@@ -381,7 +382,7 @@ def test_worker_once_delivers_what_is_due(mail_app, smtp_sink):
 
 
 def test_worker_once_sends_more_than_one_batch(mail_app, smtp_sink):
-    app = mail_app(smtp_sink.port, CLOCK=lambda: NOW)
+    app = mail_app(smtp_sink.port, CLOCK=Clock(NOW))
     add(app, 105)
     result = app.test_cli_runner().invoke(args=["worker", "--once"])
     assert result.exit_code == 0, result.output
@@ -477,7 +478,7 @@ def test_a_failing_lane_does_not_stop_the_others(mail_app, smtp_sink, monkeypatc
         ]
 
     monkeypatch.setattr(worker_module, "lanes", lanes)
-    app = mail_app(smtp_sink.port, CLOCK=lambda: NOW)
+    app = mail_app(smtp_sink.port, CLOCK=Clock(NOW))
     add(app)
 
     result = app.test_cli_runner().invoke(args=["worker", "--once"])

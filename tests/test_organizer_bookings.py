@@ -101,8 +101,8 @@ def assert_every_field_labelled(soup: BeautifulSoup) -> None:
 
 
 @pytest.fixture
-def mailed_app(make_app, smtp_sink):
-    return make_app(worker=True, MAIL_SERVER=smtp_sink.host, MAIL_PORT=smtp_sink.port)
+def mailed_app(make_app, smtp_sink, clock):
+    return make_app(worker=True, MAIL_SERVER=smtp_sink.host, MAIL_PORT=smtp_sink.port, CLOCK=clock)
 
 
 @pytest.fixture
@@ -194,16 +194,16 @@ def test_only_the_signed_in_organizers_bookings_are_listed(client, olga, make_or
     assert "Anna Attendee" in row.get_text()
 
 
-def test_a_booking_whose_time_has_come_moves_to_past(client, olga, mailed_app):
+def test_a_booking_whose_time_has_come_moves_to_past(client, olga, mailed_app, clock):
     first = book_api(client, monday_at(10))["booking"]
     second = book_api(client, monday_at(14))["booking"]
     ids = [booking_id(mailed_app, b["uid"]) for b in (first, second)]
-    later = monday_at(16)
-    mailed_app.config["CLOCK"] = lambda: later
+    booked_at = clock.now
+    clock.now = monday_at(16)
     assert row_ids(client, "past") == [ids[1], ids[0]]  # latest first
     assert row_ids(client, "upcoming") == []
     # Half past ten: the first has started (past), the second is still ahead.
-    mailed_app.config["CLOCK"] = lambda: monday_at(10, 30)
+    clock.now = monday_at(10, 30)
     assert row_ids(client, "past") == [ids[0]]
     assert row_ids(client, "upcoming") == [ids[1]]
 
@@ -213,7 +213,7 @@ def test_a_booking_whose_time_has_come_moves_to_past(client, olga, mailed_app):
     assert response.status_code == 410
     alert = soup(response).find(attrs={"role": "alert"})
     assert "already taken place" in alert.get_text()
-    mailed_app.config["CLOCK"] = None
+    clock.now = booked_at
     assert row_ids(client, "upcoming") == ids
 
 

@@ -141,6 +141,11 @@ def flashes(soup: BeautifulSoup) -> str:
 
 
 @pytest.fixture
+def app(make_app, clock):
+    return make_app(CLOCK=clock)
+
+
+@pytest.fixture
 def organizer(make_user, login):
     user = make_user()
     login(user)
@@ -612,9 +617,7 @@ def test_add_and_remove_override_rows(app, client, organizer):
     assert page.find(id="override-1-date")["value"] == "2031-01-02"
 
 
-def test_preview_matches_slots_and_writes_nothing(app, client, organizer, make_token):
-    fixed = datetime.now(UTC).replace(microsecond=0)
-    app.config["CLOCK"] = lambda: fixed
+def test_preview_matches_slots_and_writes_nothing(app, client, organizer, make_token, clock):
     slug = organizer["slug"]
     data = page_form(client, "/me/types/new")
     data.update(
@@ -646,7 +649,7 @@ def test_preview_matches_slots_and_writes_nothing(app, client, organizer, make_t
 
     # Saved, the same values give the same times through the public API.
     assert client.post("/me/types/new", data=data).status_code == 303
-    today = fixed.date()
+    today = clock.now.date()
     api = slot_times(client, slug, "preview-me", today, today + timedelta(days=14), "UTC")
     assert shown == api[:8]
     assert {s.strftime("%H:%M") for s in shown} <= {

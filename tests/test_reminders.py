@@ -8,17 +8,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from tests.conftest import Clock
 from tests.helpers import next_weekday
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
-
-
-class Clock:
-    def __init__(self, at: datetime):
-        self.at = at
-
-    def __call__(self) -> datetime:
-        return self.at
 
 
 @pytest.fixture
@@ -71,21 +64,21 @@ def test_each_reminder_once_to_both_sides(setup):
     app, client, clock, start, book, sink = setup
     book(start)
     assert sink.wait_for(2)  # the confirmations
-    clock.at = start - timedelta(days=1, minutes=1)
+    clock.now = start - timedelta(days=1, minutes=1)
     _worker(app)
     assert _reminders(sink) == []
-    clock.at = start - timedelta(days=1) + timedelta(minutes=1)
+    clock.now = start - timedelta(days=1) + timedelta(minutes=1)
     _worker(app)
     _worker(app)
     assert sink.wait_for(4)
     first = _reminders(sink)
     assert sorted(m["To"] for m in first) == ["rem@example.com", "rita@example.org"]
-    clock.at = start - timedelta(minutes=59)
+    clock.now = start - timedelta(minutes=59)
     _worker(app)
     _worker(app)
     assert sink.wait_for(6)
     assert len(_reminders(sink)) == 4
-    clock.at = start + timedelta(minutes=5)
+    clock.now = start + timedelta(minutes=5)
     _worker(app)
     assert len(_reminders(sink)) == 4
     assert (
@@ -100,7 +93,7 @@ def test_no_reminder_for_a_cancelled_booking(setup):
     app, client, clock, start, book, sink = setup
     token = book(start)
     assert client.delete(f"/api/v1/bookings/{token}").status_code == 200
-    clock.at = start - timedelta(minutes=30)
+    clock.now = start - timedelta(minutes=30)
     _worker(app)
     assert _reminders(sink) == []
 
@@ -108,7 +101,7 @@ def test_no_reminder_for_a_cancelled_booking(setup):
 def test_late_worker_sends_only_the_closest_reminder(setup):
     app, client, clock, start, book, sink = setup
     book(start)
-    clock.at = start - timedelta(minutes=30)
+    clock.now = start - timedelta(minutes=30)
     _worker(app)
     _worker(app)
     assert sink.wait_for(4)
@@ -120,7 +113,7 @@ def test_several_workers_send_each_reminder_once(setup):
     for hour in (9, 10, 11, 13):
         book(start.replace(hour=hour))
     assert sink.wait_for(8)
-    clock.at = start.replace(hour=9) - timedelta(minutes=59)
+    clock.now = start.replace(hour=9) - timedelta(minutes=59)
     from bwm.services.reminders import send_due_reminders
 
     barrier = threading.Barrier(4)

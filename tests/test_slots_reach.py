@@ -10,6 +10,7 @@ from bwm.extensions import db
 from bwm.models import MeetingType
 from bwm.services import meeting_types
 from bwm.services.organizers import create_organizer
+from tests.conftest import Clock
 
 ALL_DAY = {d: [["00:00", "24:00"]] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
 NOW = datetime(2027, 5, 1, 0, 0, tzinfo=UTC)
@@ -17,7 +18,7 @@ NOW = datetime(2027, 5, 1, 0, 0, tzinfo=UTC)
 
 @pytest.fixture
 def app(make_app):
-    return make_app(CLOCK=lambda: NOW)
+    return make_app(CLOCK=Clock(NOW))
 
 
 @pytest.fixture
