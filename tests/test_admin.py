@@ -249,21 +249,16 @@ def test_admins_cannot_take_away_their_own_admin_rights(app, client, login, admi
 
 def test_user_actions_need_the_csrf_token(make_app, make_user):
     app = make_app(WTF_CSRF_ENABLED=True)
-    with app.app_context():
-        from bwm.services.organizers import create_organizer
-
-        create_organizer("root@example.com", "Root", "long-password", admin=True)
-        target = create_organizer("tim@example.com", "Tim", "long-password")
-        db.session.commit()
-        target_id = target.id
+    root = make_user(email="root@example.com", name="Root", admin=True)
+    target = make_user(email="tim@example.com", name="Tim")
     client = app.test_client()
     login_page = soup(client.get("/login"))
     token = login_page.find("input", {"name": "csrf_token"})["value"]
     client.post(
         "/login",
-        data={"email": "root@example.com", "password": "long-password", "csrf_token": token},
+        data={"email": root["email"], "password": root["password"], "csrf_token": token},
     )
-    response = client.post(f"/admin/users/{target_id}/licence", data={"value": "no"})
+    response = client.post(f"/admin/users/{target['id']}/licence", data={"value": "no"})
     assert response.status_code == 400
     assert user_row(app, "tim@example.com").licensed is True
 

@@ -58,19 +58,10 @@ def test_login_is_rate_limited(make_app, make_user):
 
 def test_login_form_needs_csrf(make_app, make_user):
     app = make_app(WTF_CSRF_ENABLED=True)
-    user = None
-    with app.app_context():
-        from bwm.extensions import db
-        from bwm.services.organizers import create_organizer
-
-        user = create_organizer("csrf@example.com", "C", "long-password")
-        db.session.commit()
+    user = make_user()
     client = app.test_client()
-    response = client.post(
-        "/login", data={"email": "csrf@example.com", "password": "long-password"}
-    )
+    response = client.post("/login", data={"email": user["email"], "password": user["password"]})
     assert response.status_code == 400
-    assert user is not None
     assert client.get("/me/").status_code == 302
 
 

@@ -15,32 +15,17 @@ STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
 
 @pytest.fixture
-def mailed_app(make_app, smtp_sink):
-    return make_app(worker=True, MAIL_SERVER=smtp_sink.host, MAIL_PORT=smtp_sink.port)
+def app(make_app, smtp_sink, clock):
+    return make_app(worker=True, MAIL_SERVER=smtp_sink.host, MAIL_PORT=smtp_sink.port, CLOCK=clock)
 
 
 @pytest.fixture
-def client(mailed_app):
-    return mailed_app.test_client()
-
-
-@pytest.fixture
-def organizer(mailed_app, client):
-    from bwm.extensions import db
-    from bwm.services.organizers import create_api_token, create_organizer
-
-    with mailed_app.app_context():
-        user = create_organizer(
-            "olga@example.com",
-            "Olga Organizer",
-            "long-password",
-            slug="olga",
-            timezone="Europe/Stockholm",
-        )
-        db.session.flush()
-        token = create_api_token(user)
-        db.session.commit()
-    return {"headers": {"Authorization": f"Bearer {token}"}, "email": "olga@example.com"}
+def organizer(make_user, make_token):
+    """Olga, in Stockholm, with the headers of an API token."""
+    user = make_user(
+        email="olga@example.com", name="Olga Organizer", slug="olga", timezone="Europe/Stockholm"
+    )
+    return {**user, "headers": make_token(user["id"])}
 
 
 def monday_at(hour: int, minute: int = 0) -> datetime:
@@ -376,17 +361,7 @@ def test_a_mail_server_down_never_loses_the_booking(make_app, organizer, smtp_si
         assert outbox_counts().get("pending") == 2
 
 
-def test_a_past_booking_cannot_be_changed(make_app, smtp_sink, clock):
-    from bwm.extensions import db
-    from bwm.services.organizers import create_organizer
-
-    app = make_app(worker=True, MAIL_SERVER=smtp_sink.host, MAIL_PORT=smtp_sink.port, CLOCK=clock)
-    with app.app_context():
-        create_organizer(
-            "p@example.com", "P", "long-password", slug="olga", timezone="Europe/Stockholm"
-        )
-        db.session.commit()
-    client = app.test_client()
+def test_a_past_booking_cannot_be_changed(client, organizer, clock):
     created = book_api(client, monday_at(10)).json
     token = created["manage_url"].rsplit("/", 1)[1]
     clock.now = monday_at(10, 45)

@@ -143,12 +143,8 @@ def app(make_app):
 
 
 @pytest.fixture
-def organizer(app):
-    from bwm.services.organizers import create_organizer
-
-    with app.app_context():
-        create_organizer(ORGANIZER, "Olga", "long-password", slug=SLUG, timezone="Europe/Stockholm")
-        db.session.commit()
+def organizer(make_user):
+    return make_user(email=ORGANIZER, name="Olga", slug=SLUG, timezone="Europe/Stockholm")
 
 
 def free_starts(app, count: int) -> list[str]:

@@ -12,22 +12,11 @@ from tests.test_calendars import ics
 
 
 @pytest.fixture
-def olga(app):
-    from bwm.extensions import db
-    from bwm.services.organizers import create_api_token, create_organizer
-
-    with app.app_context():
-        user = create_organizer(
-            "olga@example.com",
-            "Olga Organizer",
-            "long-password",
-            slug="olga",
-            timezone="Europe/Stockholm",
-        )
-        db.session.flush()
-        token = create_api_token(user)
-        db.session.commit()
-    return {"headers": {"Authorization": f"Bearer {token}"}}
+def olga(make_user, make_token):
+    user = make_user(
+        email="olga@example.com", name="Olga Organizer", slug="olga", timezone="Europe/Stockholm"
+    )
+    return {**user, "headers": make_token(user["id"])}
 
 
 @pytest.fixture

@@ -37,13 +37,8 @@ def gate(app):
 
 
 @pytest.fixture
-def organizer(app):
-    from bwm.services.organizers import create_organizer
-
-    with app.app_context():
-        user = create_organizer("gate@example.com", "Gate", "long-password", slug="gate")
-        db.session.commit()
-        return user.id
+def organizer(make_user):
+    return make_user(email="gate@example.com", name="Gate", slug="gate")["id"]
 
 
 def test_held_from_the_lock_until_commit(app, gate, organizer):

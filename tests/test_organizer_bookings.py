@@ -20,6 +20,7 @@ from tests.helpers import next_weekday
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 NEW_YORK = ZoneInfo("America/New_York")
+OLGA = {"email": "olga@example.com", "name": "Olga", "slug": "olga", "timezone": "Europe/Stockholm"}
 
 
 # --- helpers --------------------------------------------------------------------------------
@@ -101,35 +102,13 @@ def assert_every_field_labelled(soup: BeautifulSoup) -> None:
 
 
 @pytest.fixture
-def mailed_app(make_app, smtp_sink, clock):
+def app(make_app, smtp_sink, clock):
     return make_app(worker=True, MAIL_SERVER=smtp_sink.host, MAIL_PORT=smtp_sink.port, CLOCK=clock)
 
 
 @pytest.fixture
-def client(mailed_app):
-    return mailed_app.test_client()
-
-
-@pytest.fixture
-def make_organizer(mailed_app):
-    """Create an organizer with a page in the given zone; return what a login needs."""
-    from bwm.extensions import db
-    from bwm.services.organizers import create_organizer
-
-    def make(slug: str, timezone: str = "Europe/Stockholm") -> dict:
-        with mailed_app.app_context():
-            user = create_organizer(
-                f"{slug}@example.com", slug.title(), "long-password", slug=slug, timezone=timezone
-            )
-            db.session.commit()
-            return {"id": user.id, "email": user.email, "password": "long-password"}
-
-    return make
-
-
-@pytest.fixture
-def olga(make_organizer, login):
-    user = make_organizer("olga")
+def olga(make_user, login):
+    user = make_user(**OLGA)
     login(user)
     return user
 
@@ -137,8 +116,8 @@ def olga(make_organizer, login):
 # --- the lists ------------------------------------------------------------------------------
 
 
-def test_login_is_required(client, make_organizer):
-    make_organizer("olga")
+def test_login_is_required(client, make_user):
+    make_user(**OLGA)
     for url in ("/me/bookings", "/me/bookings/1"):
         response = client.get(url)
         assert response.status_code == 302
@@ -146,12 +125,12 @@ def test_login_is_required(client, make_organizer):
     assert client.post("/me/bookings/1/cancel", data={"reason": "x"}).status_code == 302
 
 
-def test_upcoming_lists_bookings_soonest_first_in_the_page_zone(client, olga, mailed_app):
+def test_upcoming_lists_bookings_soonest_first_in_the_page_zone(client, olga, app):
     tuesday = monday_at(9) + timedelta(days=1)
     eleven = book_api(client, monday_at(11), name="Bo Second")["booking"]
     late = book_api(client, tuesday, name="Cy Third", email="cy@example.org")["booking"]
     ten = book_api(client, monday_at(10), name="Al First")["booking"]
-    ids = [booking_id(mailed_app, b["uid"]) for b in (ten, eleven, late)]
+    ids = [booking_id(app, b["uid"]) for b in (ten, eleven, late)]
 
     assert row_ids(client) == ids
     assert row_ids(client, "upcoming") == ids
@@ -173,7 +152,7 @@ def test_upcoming_lists_bookings_soonest_first_in_the_page_zone(client, olga, ma
     assert page.find("nav").find("a", href="/me/bookings") is not None
 
 
-def test_rows_show_date_time_type_and_attendee(client, olga, mailed_app):
+def test_rows_show_date_time_type_and_attendee(client, olga, app):
     start = monday_at(10)
     made = book_api(client, start, name="Al First")["booking"]
     (row,) = rows(client)
@@ -181,12 +160,12 @@ def test_rows_show_date_time_type_and_attendee(client, olga, mailed_app):
     assert cells[0] == f"{long_date(start)}, 10:00–10:30"
     assert cells[1] == "30 minute meeting"
     assert cells[2] == "Al First anna@example.org"
-    link = row.find("a", href=f"/me/bookings/{booking_id(mailed_app, made['uid'])}")
+    link = row.find("a", href=f"/me/bookings/{booking_id(app, made['uid'])}")
     assert link is not None and link.get_text(" ", strip=True).startswith("Details")
 
 
-def test_only_the_signed_in_organizers_bookings_are_listed(client, olga, make_organizer):
-    make_organizer("pat", timezone="UTC")
+def test_only_the_signed_in_organizers_bookings_are_listed(client, olga, make_user):
+    make_user(slug="pat", timezone="UTC")
     book_api(client, monday_at(10))
     book_api(client, monday_at(11), page="pat", name="Not Yours", email="x@example.org")
     (row,) = rows(client)
@@ -194,10 +173,10 @@ def test_only_the_signed_in_organizers_bookings_are_listed(client, olga, make_or
     assert "Anna Attendee" in row.get_text()
 
 
-def test_a_booking_whose_time_has_come_moves_to_past(client, olga, mailed_app, clock):
+def test_a_booking_whose_time_has_come_moves_to_past(client, olga, app, clock):
     first = book_api(client, monday_at(10))["booking"]
     second = book_api(client, monday_at(14))["booking"]
-    ids = [booking_id(mailed_app, b["uid"]) for b in (first, second)]
+    ids = [booking_id(app, b["uid"]) for b in (first, second)]
     booked_at = clock.now
     clock.now = monday_at(16)
     assert row_ids(client, "past") == [ids[1], ids[0]]  # latest first
@@ -217,12 +196,12 @@ def test_a_booking_whose_time_has_come_moves_to_past(client, olga, mailed_app, c
     assert row_ids(client, "upcoming") == ids
 
 
-def test_a_booking_row_in_the_past_shows_under_past(client, olga, mailed_app):
+def test_a_booking_row_in_the_past_shows_under_past(client, olga, app):
     from bwm.extensions import db
     from bwm.models import Booking, MeetingType
 
     start = at(datetime.now(STOCKHOLM).date() - timedelta(days=3), 9)
-    with mailed_app.app_context():
+    with app.app_context():
         mt = db.session.query(MeetingType).filter_by(slug="30-minute-meeting").first()
         row = Booking(
             user_id=olga["id"],
@@ -248,12 +227,12 @@ def test_a_booking_row_in_the_past_shows_under_past(client, olga, mailed_app):
     assert page.find("textarea") is None
 
 
-def test_lists_are_paginated(client, olga, mailed_app):
+def test_lists_are_paginated(client, olga, app):
     from bwm.extensions import db
     from bwm.models import Booking, MeetingType
 
     first = at(next_weekday(0, at_least=10), 9)
-    with mailed_app.app_context():
+    with app.app_context():
         mt = db.session.query(MeetingType).filter_by(slug="30-minute-meeting").first()
         for i in range(53):
             start = first + timedelta(hours=i)
@@ -286,10 +265,10 @@ def test_lists_are_paginated(client, olga, mailed_app):
 # --- the details ----------------------------------------------------------------------------
 
 
-def test_details_show_everything_in_both_zones(client, olga, mailed_app):
+def test_details_show_everything_in_both_zones(client, olga, app):
     start = monday_at(10)
     made = book_api(client, start, note="<b>bring</b> slides")["booking"]
-    response = client.get(f"/me/bookings/{booking_id(mailed_app, made['uid'])}")
+    response = client.get(f"/me/bookings/{booking_id(app, made['uid'])}")
     assert response.status_code == 200
     assert "<b>bring</b>" not in response.text  # user text is escaped
     page = soup(response)
@@ -316,7 +295,7 @@ def test_details_show_everything_in_both_zones(client, olga, mailed_app):
     assert_every_field_labelled(page)
 
 
-def test_details_show_the_online_meeting_link(client, olga, mailed_app, make_token):
+def test_details_show_the_online_meeting_link(client, olga, app, make_token):
     headers = make_token(olga["id"])
     created = client.post(
         "/api/v1/me/meeting-types",
@@ -329,21 +308,21 @@ def test_details_show_the_online_meeting_link(client, olga, mailed_app, make_tok
         json={"start": monday_at(10).isoformat(), "name": "A", "email": "a@example.org"},
     )
     uid = response.json["booking"]["uid"]
-    page = soup(client.get(f"/me/bookings/{booking_id(mailed_app, uid)}"))
+    page = soup(client.get(f"/me/bookings/{booking_id(app, uid)}"))
     link = page.select_one("#booking-details a[href^='https://meet.jit.si/']")
     assert link is not None and link.get_text() == link["href"]
 
 
-def test_another_organizers_booking_is_404(client, olga, make_organizer, login, mailed_app):
+def test_another_organizers_booking_is_404(client, olga, make_user, login, app):
     made = book_api(client, monday_at(10))["booking"]
-    mine = booking_id(mailed_app, made["uid"])
+    mine = booking_id(app, made["uid"])
     client.post("/logout")
-    login(make_organizer("pat"))
+    login(make_user(slug="pat", timezone="Europe/Stockholm"))
     assert client.get(f"/me/bookings/{mine}").status_code == 404
     assert client.post(f"/me/bookings/{mine}/cancel", data={"reason": "Mine"}).status_code == 404
     assert client.get("/me/bookings/999999").status_code == 404
     assert rows(client) == []
-    with mailed_app.app_context():
+    with app.app_context():
         from bwm.extensions import db
         from bwm.models import Booking
 
@@ -353,10 +332,10 @@ def test_another_organizers_booking_is_404(client, olga, make_organizer, login, 
 # --- cancelling -----------------------------------------------------------------------------
 
 
-def test_cancel_tells_the_attendee_and_frees_the_slot(client, olga, mailed_app, smtp_sink):
+def test_cancel_tells_the_attendee_and_frees_the_slot(client, olga, app, smtp_sink):
     start = monday_at(10)
     made = book_api(client, start)["booking"]
-    ident = booking_id(mailed_app, made["uid"])
+    ident = booking_id(app, made["uid"])
     assert smtp_sink.wait_for(2)
     day = start.date().isoformat()
     slots_url = f"/api/v1/pages/olga/types/30-minute-meeting/slots?start={day}&end={day}"
@@ -393,7 +372,7 @@ def test_cancel_tells_the_attendee_and_frees_the_slot(client, olga, mailed_app, 
     assert row_ids(client, "upcoming") == []
     assert row_ids(client, "cancelled") == [ident]
     assert start.isoformat() in client.get(slots_url).json["slots"]  # free again
-    shown = client.get("/api/v1/bookings/" + _manage_token(mailed_app, ident)).json["booking"]
+    shown = client.get("/api/v1/bookings/" + _manage_token(app, ident)).json["booking"]
     assert shown["status"] == "cancelled"
 
 
@@ -406,11 +385,11 @@ def _manage_token(app, ident: int) -> str:
         return manage_token(db.session.get(Booking, ident))
 
 
-def test_cancelled_list_is_latest_first(client, olga, mailed_app):
+def test_cancelled_list_is_latest_first(client, olga, app):
     ids = []
     for hour in (10, 11, 12):
         made = book_api(client, monday_at(hour))["booking"]
-        ids.append(booking_id(mailed_app, made["uid"]))
+        ids.append(booking_id(app, made["uid"]))
     for ident in (ids[1], ids[0], ids[2]):
         assert client.post(f"/me/bookings/{ident}/cancel", data={"reason": ""}).status_code == 303
     assert row_ids(client, "cancelled") == [ids[2], ids[1], ids[0]]
@@ -418,9 +397,9 @@ def test_cancelled_list_is_latest_first(client, olga, mailed_app):
     assert page.find("a", string="Back to bookings")["href"] == "/me/bookings?show=cancelled"
 
 
-def test_cancelling_twice_is_410(client, olga, mailed_app, smtp_sink):
+def test_cancelling_twice_is_410(client, olga, app, smtp_sink):
     made = book_api(client, monday_at(10))["booking"]
-    ident = booking_id(mailed_app, made["uid"])
+    ident = booking_id(app, made["uid"])
     assert client.post(f"/me/bookings/{ident}/cancel", data={"reason": "Once"}).status_code == 303
     assert smtp_sink.wait_for(4)
     again = client.post(f"/me/bookings/{ident}/cancel", data={"reason": "Twice"})
@@ -433,9 +412,9 @@ def test_cancelling_twice_is_410(client, olga, mailed_app, smtp_sink):
     assert not smtp_sink.wait_for(5, timeout=0.5)  # nobody is told twice
 
 
-def test_a_reason_too_long_is_422(client, olga, mailed_app, smtp_sink):
+def test_a_reason_too_long_is_422(client, olga, app, smtp_sink):
     made = book_api(client, monday_at(10))["booking"]
-    ident = booking_id(mailed_app, made["uid"])
+    ident = booking_id(app, made["uid"])
     response = client.post(f"/me/bookings/{ident}/cancel", data={"reason": "x" * 2001})
     assert response.status_code == 422
     page = soup(response)
@@ -443,12 +422,12 @@ def test_a_reason_too_long_is_422(client, olga, mailed_app, smtp_sink):
     assert row_ids(client, "upcoming") == [ident]
 
 
-def test_cancel_needs_the_csrf_token(make_app, smtp_sink, make_organizer):
+def test_cancel_needs_the_csrf_token(make_app, smtp_sink, make_user):
     app = make_app(
         worker=True, WTF_CSRF_ENABLED=True, MAIL_SERVER=smtp_sink.host, MAIL_PORT=smtp_sink.port
     )
     client = app.test_client()
-    user = make_organizer("olga")
+    user = make_user(**OLGA)
     login_page = soup(client.get("/login"))
     token = login_page.find("input", attrs={"name": "csrf_token"})["value"]
     signed_in = client.post(
@@ -466,7 +445,7 @@ def test_cancel_needs_the_csrf_token(make_app, smtp_sink, make_organizer):
 # --- the dashboard --------------------------------------------------------------------------
 
 
-def test_dashboard_shows_the_next_five_bookings(client, olga, mailed_app):
+def test_dashboard_shows_the_next_five_bookings(client, olga, app):
     for hour in range(9, 16):
         book_api(client, monday_at(hour), name=f"Person {hour}")
     page = soup(client.get("/me/"))

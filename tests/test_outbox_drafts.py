@@ -21,20 +21,11 @@ def app(make_app, smtp_sink):
 
 
 @pytest.fixture
-def organizer(app):
-    from bwm.extensions import db
-    from bwm.services.organizers import create_organizer
-
-    with app.app_context():
-        user = create_organizer(
-            "olga@example.com",
-            "Olga Organizer",
-            "long-password",
-            slug="olga",
-            timezone="Europe/Stockholm",
-        )
-        db.session.commit()
-        return user.id
+def organizer(make_user):
+    user = make_user(
+        email="olga@example.com", name="Olga Organizer", slug="olga", timezone="Europe/Stockholm"
+    )
+    return user["id"]
 
 
 def test_the_request_only_writes_the_outbox(app, organizer, smtp_sink):

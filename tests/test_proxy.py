@@ -139,13 +139,8 @@ def test_the_rate_limit_keys_on_the_real_client_not_on_a_forged_header(proxied):
     assert login_attempt(port, "127.0.0.3", "127.0.0.2") == 422
 
 
-def test_absolute_urls_follow_the_host_the_visitor_used(proxied):
-    from bwm.extensions import db
-    from bwm.services.organizers import create_organizer
-
-    with proxied["app"].app_context():
-        create_organizer("p@example.com", "P", "long-password", slug="pia")
-        db.session.commit()
+def test_absolute_urls_follow_the_host_the_visitor_used(proxied, make_user):
+    make_user(email="p@example.com", name="P", slug="pia")
     port = proxied["port"]
     day = next_weekday(1).isoformat()
     status, _, body = request(
