@@ -1,13 +1,17 @@
 """The public read side in HTML: the booking page and the first slot picker."""
 
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import UTC, datetime
 
 import pytest
 from bs4 import BeautifulSoup
 
 from tests.conftest import soup
 from tests.helpers import next_weekday
+
+
+@pytest.fixture
+def app(make_app, clock):
+    return make_app(CLOCK=clock)
 
 
 @pytest.fixture
@@ -78,8 +82,20 @@ def test_picker_month_then_day_then_times(client, organizer):
     )
 
 
-def test_picker_in_the_attendees_zone(client, organizer):
-    monday = next_weekday(0)
+@pytest.mark.parametrize(
+    ("now", "first"),
+    [
+        # Both zones on standard time: New York is 6 hours behind Stockholm.
+        (datetime(2027, 1, 13, 12, 0, tzinfo=UTC), "03:00"),
+        # New York on summer time since 14 March, Stockholm not until 28 March: 5 hours.
+        (datetime(2027, 3, 17, 12, 0, tzinfo=UTC), "04:00"),
+        # Both on summer time: 6 hours again.
+        (datetime(2027, 6, 16, 12, 0, tzinfo=UTC), "03:00"),
+    ],
+)
+def test_picker_in_the_attendees_zone(client, organizer, clock, now, first):
+    clock.now = now
+    monday = next_weekday(0, today=now.date())
     response = client.get(
         "/b/ann/30-minute-meeting",
         query_string={
@@ -91,14 +107,14 @@ def test_picker_in_the_attendees_zone(client, organizer):
     page = soup(response)
     assert page.select_one("#tz option[selected]")["value"] == "America/New_York"
     times = [el.get_text(strip=True) for el in page.select(".times li > *")]
-    # 09:00-17:00 in Stockholm is 03:00-11:00 or 04:00-12:00 in New York (6 or 5 hours behind).
-    assert times[0] in ("03:00", "04:00")
+    assert times[0] == first  # 09:00 in Stockholm
     assert len(times) == 16
     assert "America/New York" in page.get_text()
 
 
-def test_picker_fragment_for_htmx_and_next_month(client, organizer):
-    today = date.today()
+def test_picker_fragment_for_htmx_and_next_month(client, organizer, clock):
+    # 23:30 on 31 January in UTC is already 1 February on the page's clock (Stockholm).
+    clock.now = datetime(2027, 1, 31, 23, 30, tzinfo=UTC)
     response = client.get("/b/ann/30-minute-meeting", headers={"HX-Request": "true"})
     assert response.status_code == 200
     assert "HX-Request" in response.headers["Vary"]
@@ -108,24 +124,21 @@ def test_picker_fragment_for_htmx_and_next_month(client, organizer):
     assert root is not None
     next_link = root.find("a", rel="next")
     assert next_link is not None and "Next month" in next_link.get_text()
-    following = (today.replace(day=1) + timedelta(days=32)).replace(day=1)
-    assert f"month={following:%Y-%m}" in next_link["href"]
+    assert "month=2027-03" in next_link["href"]
     assert next_link["hx-get"] == next_link["href"]
     full = client.get("/b/ann/30-minute-meeting")
     assert soup(full).find("html")["lang"] == "en"
     assert soup(full).find(id="picker") is not None
 
 
-def test_picker_stops_at_the_horizon_and_never_goes_back_before_today(client, organizer):
-    today = datetime.now(ZoneInfo("Europe/Stockholm")).date()  # the page's day, not the machine's
+def test_picker_stops_at_the_horizon_and_never_goes_back_before_today(client, organizer, clock):
+    # Today is the page's day, not the machine's: 1 February in Stockholm, still 31 January in UTC.
+    clock.now = datetime(2027, 1, 31, 23, 30, tzinfo=UTC)
     response = client.get("/b/ann/30-minute-meeting", query_string={"month": "2001-01"})
-    assert soup(response).select_one("#month-heading").get_text(strip=True) == today.strftime(
-        "%B %Y"
-    )
+    assert soup(response).select_one("#month-heading").get_text(strip=True) == "February 2027"
     response = client.get("/b/ann/30-minute-meeting", query_string={"month": "2999-01"})
     heading = soup(response).select_one("#month-heading").get_text(strip=True)
-    horizon = today + timedelta(days=61)
-    assert heading == horizon.strftime("%B %Y")
+    assert heading == "April 2027"  # 60 days ahead (the default) reaches 2 April
     assert soup(response).find("a", rel="next") is None
 
 
