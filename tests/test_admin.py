@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 import pytest
@@ -153,18 +153,16 @@ def test_a_bad_setting_is_422_and_nothing_changes(client, login, admin, runner):
     assert "max_detail: free_busy" in runner.invoke(args=["org", "show"]).output
 
 
-def test_lowering_the_maximum_says_how_many_shares_show_less(client, login, admin, ann, runner):
+def test_lowering_the_maximum_says_how_many_shares_show_less(
+    client, login, admin, ann, runner, clock
+):
     runner.invoke(args=["org", "set", "--max-detail", "full"])
     from bwm.services import shares
 
     with client.application.app_context():
         owner = db.session.get(User, ann["id"])
-        shares.create_share(
-            owner, {"email": "x@example.org", "detail": "full"}, now=datetime.now(UTC)
-        )
-        shares.create_share(
-            owner, {"email": "y@example.org", "detail": "limited"}, now=datetime.now(UTC)
-        )
+        shares.create_share(owner, {"email": "x@example.org", "detail": "full"}, now=clock.now)
+        shares.create_share(owner, {"email": "y@example.org", "detail": "limited"}, now=clock.now)
         db.session.commit()
     login(admin)
     parsed = soup(

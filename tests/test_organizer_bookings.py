@@ -196,11 +196,11 @@ def test_a_booking_whose_time_has_come_moves_to_past(client, olga, app, clock):
     assert row_ids(client, "upcoming") == ids
 
 
-def test_a_booking_row_in_the_past_shows_under_past(client, olga, app):
+def test_a_booking_row_in_the_past_shows_under_past(client, olga, app, clock):
     from bwm.extensions import db
     from bwm.models import Booking, MeetingType
 
-    start = at(datetime.now(STOCKHOLM).date() - timedelta(days=3), 9)
+    start = at(clock.now.astimezone(STOCKHOLM).date() - timedelta(days=3), 9)
     with app.app_context():
         mt = db.session.query(MeetingType).filter_by(slug="30-minute-meeting").first()
         row = Booking(

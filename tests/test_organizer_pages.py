@@ -7,7 +7,7 @@ then checks what the public side shows: /b/<page> and the JSON API.
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
@@ -109,9 +109,9 @@ def error_beside(soup: BeautifulSoup, field_id: str) -> str:
     return error.get_text(" ", strip=True)
 
 
-def next_weekday(tz: str, weekday: int = 0, at_least: int = 3) -> date:
-    """Return the first such weekday at least `at_least` days after today in tz."""
-    day = datetime.now(ZoneInfo(tz)).date() + timedelta(days=at_least)
+def next_weekday(clock, tz: str, weekday: int = 0, at_least: int = 3) -> date:
+    """Return the first such weekday at least `at_least` days after the clock's date in tz."""
+    day = clock.now.astimezone(ZoneInfo(tz)).date() + timedelta(days=at_least)
     return day + timedelta(days=(weekday - day.weekday()) % 7)
 
 
@@ -211,7 +211,7 @@ def test_every_page_renders_with_labels(app, client, organizer, make_token):
 # --- booking page settings ------------------------------------------------------------------
 
 
-def test_page_settings_save_and_public_side(app, client, organizer):
+def test_page_settings_save_and_public_side(app, client, organizer, clock):
     tz = "America/New_York"
     data = page_form(client)
     assert data["slug"] == organizer["slug"]
@@ -238,7 +238,7 @@ def test_page_settings_save_and_public_side(app, client, organizer):
     public = client.get("/b/ann-bookings")
     assert "Pick a time that suits you." in public.text
 
-    monday = next_weekday(tz)
+    monday = next_weekday(clock, tz)
     found = slot_times(
         client, "ann-bookings", "30-minute-meeting", monday, monday + timedelta(6), tz
     )
@@ -256,7 +256,7 @@ def test_page_settings_save_and_public_side(app, client, organizer):
     assert client.get("/api/v1/pages/ann-bookings").status_code == 404
 
 
-def test_page_settings_errors_beside_fields(app, client, make_user, organizer):
+def test_page_settings_errors_beside_fields(app, client, make_user, organizer, clock):
     make_user(slug="taken")
     data = page_form(client)
     bad = {**data, "slug": "Not A Slug!", "timezone": "Mars/Olympus_Mons", "display_name": " "}
@@ -292,11 +292,11 @@ def test_page_settings_errors_beside_fields(app, client, make_user, organizer):
     assert "overlap" in soup(response).find(id="hours-fri").find(class_="error").get_text()
     # The page kept its old hours.
     slug = organizer["slug"]
-    monday = next_weekday("UTC")
+    monday = next_weekday(clock, "UTC")
     assert len(slot_times(client, slug, "30-minute-meeting", monday, monday, "UTC")) == 16
 
 
-def test_midnight_end_is_24_00(app, client, organizer, make_token):
+def test_midnight_end_is_24_00(app, client, organizer, make_token, clock):
     data = set_hours(page_form(client), {"sat": [("22:00", "00:00")], "sun": [("00:00", "00:00")]})
     page = soup(client.get("/me/page"))
     assert "00:00" in page.find(id="hours-hint").get_text()
@@ -307,7 +307,7 @@ def test_midnight_end_is_24_00(app, client, organizer, make_token):
     assert hours["mon"] == []
     shown = soup(client.get("/me/page"))
     assert windows_of(shown, "sat") == [("22:00", "00:00")]
-    saturday = next_weekday("UTC", 5)
+    saturday = next_weekday(clock, "UTC", 5)
     found = slot_times(client, organizer["slug"], "30-minute-meeting", saturday, saturday, "UTC")
     assert [s.strftime("%H:%M") for s in found] == ["22:00", "22:30", "23:00", "23:30"]
 
@@ -511,11 +511,11 @@ def test_meeting_type_create_edit_duplicate_delete(app, client, organizer, make_
     assert "deleted" in flashes(soup(client.get("/me/types")))
 
 
-def test_type_with_bookings_cannot_be_deleted(app, client, organizer, make_token):
+def test_type_with_bookings_cannot_be_deleted(app, client, organizer, make_token, clock):
     headers = make_token(organizer["id"])
     mt = api_types(client, headers)["30-minute-meeting"]
     with app.app_context():
-        start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=3)
+        start = clock.now + timedelta(days=3)
         db.session.add(
             Booking(
                 user_id=organizer["id"],
@@ -703,11 +703,11 @@ def test_type_page_htmx_wiring(app, client, organizer):
 # --- busy blocks ----------------------------------------------------------------------------
 
 
-def test_busy_block_add_list_delete(app, client, make_user, login):
+def test_busy_block_add_list_delete(app, client, make_user, login, clock):
     tz = "Europe/Stockholm"
     user = make_user(timezone=tz)
     login(user)
-    monday = next_weekday(tz)
+    monday = next_weekday(clock, tz)
     before = slot_times(client, user["slug"], "30-minute-meeting", monday, monday, tz)
     assert "10:00" in {s.strftime("%H:%M") for s in before}
 
@@ -756,8 +756,8 @@ def test_busy_block_add_list_delete(app, client, make_user, login):
         assert block.end == datetime.combine(monday + timedelta(1), time(0), ZoneInfo(tz))
 
 
-def test_busy_block_errors(app, client, organizer):
-    monday = next_weekday("UTC")
+def test_busy_block_errors(app, client, organizer, clock):
+    monday = next_weekday(clock, "UTC")
     response = client.post(
         "/me/busy",
         data={"start_date": monday.isoformat(), "start_time": "11:00", "end_time": "10:00"},
