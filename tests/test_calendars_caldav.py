@@ -254,11 +254,12 @@ def test_calendars_that_dont_receive_bookings_are_left_alone(app, client, olga, 
 
 
 def test_a_write_that_fails_is_retried_and_never_blocks_the_booking(
-    app, client, olga, radicale, work, login
+    app, client, olga, radicale, work, login, clock
 ):
-    from bwm.models import CalendarWriteBack, now_utc
+    from bwm.models import CalendarWriteBack
     from bwm.services.calendars import write_back_due
 
+    app.config["CLOCK"] = clock  # so "not before its time" can't meet the real clock passing it
     connect(client, olga, work, write_bookings=True)
     radicale.stop()
     uid, _ = book(client, at(next_weekday(0), 10))  # booked, though the calendar is down
@@ -267,7 +268,7 @@ def test_a_write_that_fails_is_retried_and_never_blocks_the_booking(
         (row,) = db.session.scalars(db.select(CalendarWriteBack)).all()
         assert row.status == "pending" and row.attempts == 1 and row.last_error
         retry_at = row.next_attempt_at
-    assert retry_at > now_utc()
+    assert retry_at > clock.now
     assert "calendar_write_back 0" in worker_once(app)  # not before its time
 
     login(olga)
@@ -276,7 +277,8 @@ def test_a_write_that_fails_is_retried_and_never_blocks_the_booking(
 
     radicale.start()
     with app.app_context():
-        assert write_back_due(lambda: retry_at + timedelta(seconds=1)) == 1
+        clock.now = retry_at + timedelta(seconds=1)
+        assert write_back_due(clock) == 1
         (row,) = db.session.scalars(db.select(CalendarWriteBack)).all()
         assert row.status == "done"
     assert str(remote_event(radicale, work, uid)["UID"]) == uid
