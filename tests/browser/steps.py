@@ -1,22 +1,11 @@
-"""Steps the browser tests share: an organizer to log in as, logging in, waiting for the type
-editor's preview, and picking a day in the slot picker."""
+"""Steps the browser tests share: logging in, waiting for the type editor's preview, and picking a
+day in the slot picker. (The organizer to log in as comes from conftest's make_user.)"""
 
 from __future__ import annotations
 
 import re
 
 from playwright.sync_api import expect
-
-
-def make_organizer(live, email: str, name: str, slug: str) -> dict:
-    """Create an organizer (Stockholm time) in the live app; return how to log in as them."""
-    from bwm.extensions import db
-    from bwm.services.organizers import create_organizer
-
-    with live["app"].app_context():
-        create_organizer(email, name, "long-password", slug=slug, timezone="Europe/Stockholm")
-        db.session.commit()
-    return {"email": email, "password": "long-password", "slug": slug}
 
 
 def login(page, base: str, who: dict) -> None:

@@ -7,13 +7,15 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.steps import login, make_organizer
+from tests.browser.steps import login
 from tests.helpers import next_weekday
 
 
 @pytest.fixture
-def organizer(live):
-    return make_organizer(live, "bo@example.com", "Bo Browser", "bo")
+def organizer(make_user):
+    return make_user(
+        email="bo@example.com", name="Bo Browser", slug="bo", timezone="Europe/Stockholm"
+    )
 
 
 def test_organizer_sets_hours_and_an_attendee_in_new_york_books(

@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.steps import login, make_organizer, pick_day
+from tests.browser.steps import login, pick_day
 from tests.helpers import next_weekday
 
 # Record every violation the page reports (the init script runs outside the page's CSP).
@@ -33,15 +33,10 @@ ORGANIZER_PAGES = [
 
 
 @pytest.fixture
-def admin(live):
-    from bwm.extensions import db
-    from bwm.models import User
-
-    who = make_organizer(live, "cy@example.com", "Cy Csp", "cy")
-    with live["app"].app_context():
-        db.session.scalar(db.select(User).where(User.email == who["email"])).is_admin = True
-        db.session.commit()
-    return who
+def admin(make_user):
+    return make_user(
+        email="cy@example.com", name="Cy Csp", slug="cy", timezone="Europe/Stockholm", admin=True
+    )
 
 
 def test_the_booking_flow_and_the_organizer_pages_break_no_policy(live, admin, browser):

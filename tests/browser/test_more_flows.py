@@ -7,15 +7,17 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.steps import and_preview, login, make_organizer, pick_day
+from tests.browser.steps import and_preview, login, pick_day
 from tests.helpers import next_weekday
 
 TITLE = "Private consultation"
 
 
 @pytest.fixture
-def organizer(live):
-    return make_organizer(live, "pia@example.com", "Pia Private", "pia")
+def organizer(make_user):
+    return make_user(
+        email="pia@example.com", name="Pia Private", slug="pia", timezone="Europe/Stockholm"
+    )
 
 
 def _create_private_type_and_link(browser, live, organizer, shots, js_errors) -> str:

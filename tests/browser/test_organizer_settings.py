@@ -9,15 +9,17 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.steps import and_preview, login, make_organizer, pick_day
+from tests.browser.steps import and_preview, login, pick_day
 from tests.helpers import next_weekday
 
 TITLE = "Intro call"
 
 
 @pytest.fixture
-def organizer(live):
-    return make_organizer(live, "eva@example.com", "Eva Egeland", "eva")
+def organizer(make_user):
+    return make_user(
+        email="eva@example.com", name="Eva Egeland", slug="eva", timezone="Europe/Stockholm"
+    )
 
 
 def _set_published(org, base, on: bool, shots, name: str) -> None:
