@@ -32,14 +32,15 @@ def browser_type_launch_args(browser_type_launch_args):
 
 
 @pytest.fixture
-def live(make_app, smtp_sink):
-    """The app on a threaded server, with mail going to a real SMTP sink."""
+def live(make_app, smtp_sink, clock):
+    """The app on a threaded server, with mail going to a real SMTP sink, on conftest's clock."""
     app = make_app(
         worker=True,
         MAIL_SERVER=smtp_sink.host,
         MAIL_PORT=smtp_sink.port,
         BASE_URL=None,
         WTF_CSRF_ENABLED=True,
+        CLOCK=clock,
     )
     with serve(app) as base:
         yield {"app": app, "base": base, "sink": smtp_sink}
