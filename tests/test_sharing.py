@@ -174,7 +174,7 @@ def test_the_signature_snippet_escapes_the_display_name(client, organizer):
 
 
 def test_the_qr_code_is_an_svg_of_the_page_link(client, organizer, app):
-    from bwm.services.sharing import qr_svg
+    from bwm.services.page_sharing import qr_svg
 
     response = client.get("/me/page/qr.svg")
     assert response.status_code == 200

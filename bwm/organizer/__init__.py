@@ -8,10 +8,10 @@ from . import (  # noqa: F401
     calendars,
     links,
     meeting_types,
+    page_sharing,
     pages,
     policy,
     shares,
-    sharing,
     views,
 )
 from .blueprint import bp

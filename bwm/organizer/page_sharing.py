@@ -12,23 +12,23 @@ from wtforms.validators import Length
 
 from ..domain.errors import ValidationFailed
 from ..extensions import db
-from ..services import sharing
+from ..services import page_sharing
 from ..web import now
 from .blueprint import bp
 
 
 class ShareEmailForm(FlaskForm):
     to = StringField(_l("To"))
-    message = TextAreaField(_l("Message"), validators=[Length(max=sharing.MAX_MESSAGE)])
+    message = TextAreaField(_l("Message"), validators=[Length(max=page_sharing.MAX_MESSAGE)])
     what = SelectField(_l("What to share"), validate_choice=False)
 
 
 def _share_page(form: ShareEmailForm, status: int = 200):
     page = current_user.page
-    targets = sharing.targets(page)
+    targets = page_sharing.targets(page)
     form.what.choices = [(t.key, t.label) for t in targets]
-    page_url = sharing.page_url(page)
-    signature_html, signature_text = sharing.signature(page, page_url)
+    page_url = page_sharing.page_url(page)
+    signature_html, signature_text = page_sharing.signature(page, page_url)
     return (
         render_template(
             "organizer/sharing.html",
@@ -56,7 +56,7 @@ def share_email():
     """Send the page link (or a type's) with a message to several addresses, via the outbox."""
     page = current_user.page
     form = ShareEmailForm()
-    targets = {t.key: t for t in sharing.targets(page)}
+    targets = {t.key: t for t in page_sharing.targets(page)}
     form.what.choices = [(key, t.label) for key, t in targets.items()]
     if not form.validate():
         return _share_page(form, 422)
@@ -65,8 +65,8 @@ def share_email():
         form.what.errors = [_("Pick the page or one of its public meeting types.")]
         return _share_page(form, 422)
     try:
-        addresses = sharing.parse_addresses(form.to.data or "")
-        sharing.share_by_email(page, addresses, form.message.data or "", target, now=now())
+        addresses = page_sharing.parse_addresses(form.to.data or "")
+        page_sharing.share_by_email(page, addresses, form.message.data or "", target, now=now())
     except ValidationFailed as exc:
         db.session.rollback()
         for name, message in exc.errors.items():
@@ -80,7 +80,7 @@ def share_email():
 @bp.get("/page/qr.svg")
 def page_qr():
     """Serve the page link as a QR code (SVG); ?download=1 saves it as a file."""
-    body = sharing.qr_svg(sharing.page_url(current_user.page))
+    body = page_sharing.qr_svg(page_sharing.page_url(current_user.page))
     response = make_response(body)
     response.headers["Content-Type"] = "image/svg+xml"
     response.headers["Cache-Control"] = "private, no-cache"
