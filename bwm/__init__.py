@@ -53,7 +53,7 @@ def create_app(test_config: dict | None = None, *, serving: bool = False) -> Fla
     extensions.login.login_view = "auth.login"
     extensions.mail.init_app(app)
     extensions.limiter.init_app(app)
-    web.init_app(app)
+    web.init_app(app)  # before any blueprint: its URL converters bound every id
     answers.init_app(app)
     calendars.subscribe()
     errors.init_app(app)
@@ -64,6 +64,7 @@ def create_app(test_config: dict | None = None, *, serving: bool = False) -> Fla
 
     from .admin import bp as admin_bp
     from .admin.invites import invites_bp
+    from .api import Api
     from .api import bp as api_bp
     from .attendee import bp as attendee_bp
     from .auth import bp as auth_bp
@@ -74,7 +75,7 @@ def create_app(test_config: dict | None = None, *, serving: bool = False) -> Fla
     app.register_blueprint(organizer_bp)
     app.register_blueprint(feed_bp)  # /feeds/<secret>.ics: calendar programs, no session
     app.register_blueprint(attendee_bp)
-    app.register_blueprint(api_bp)
+    Api(app).register_blueprint(api_bp)  # /api/v1: documented from its schemas (flask-smorest)
     app.register_blueprint(admin_bp)
     app.register_blueprint(invites_bp)  # /invite/<token>: not signed in, so not under /admin
 

@@ -24,6 +24,10 @@ DEFAULTS: dict = {
     "BABEL_DEFAULT_TIMEZONE": "UTC",
     "LANGUAGES": ["en", "sv", "da", "nl"],
     "MAX_SLOT_RANGE_DAYS": 62,
+    # The OpenAPI document at /api/v1/openapi.json (flask-smorest's keys).
+    "API_TITLE": "bwm",
+    "API_VERSION": "v1",
+    "OPENAPI_VERSION": "3.1.0",
     # Public pages and free times kept per worker under their data version (0 keeps none).
     "ANSWER_CACHE_SIZE": 256,
     "CALENDAR_SYNC_MINUTES": 10,  # how often the worker reads each connected calendar

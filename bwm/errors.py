@@ -7,6 +7,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 from .domain.errors import BookingClosed, Conflict, SlotTaken, ValidationFailed
 from .domain.tokens import TokenError
+from .web import translated
 
 
 def wants_json() -> bool:
@@ -39,13 +40,13 @@ def init_app(app: Flask) -> None:
     def validation_failed(exc: ValidationFailed):
         if wants_json():
             return jsonify({"errors": exc.errors}), 422
-        return render_error(422, "; ".join(f"{k}: {v}" for k, v in exc.errors.items()))
+        return render_error(422, "; ".join(f"{k}: {translated(v)}" for k, v in exc.errors.items()))
 
     @app.errorhandler(Conflict)
     def conflict(exc: Conflict):
         if wants_json():
             return jsonify({"error": exc.message, "errors": {exc.field: exc.message}}), 409
-        return render_error(409, exc.message)
+        return render_error(409, translated(exc.message))
 
     @app.errorhandler(TokenError)
     def token_error(exc: TokenError):

@@ -1,18 +1,22 @@
 """Request-wide wiring: database pragmas, language, template globals, health check."""
 
 import sqlite3
+from collections.abc import Mapping
 from datetime import date, datetime
 from urllib.parse import urlencode
 
 from babel import dates as babel_dates
 from flask import Flask, g, has_request_context, jsonify, request
 from flask.sessions import SecureCookieSessionInterface
-from flask_babel import get_locale
+from flask_babel import get_locale, gettext
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
+from werkzeug.routing import IntegerConverter, UnicodeConverter
 
 from .core.clock import now  # noqa: F401 - views import it from here
+from .domain.errors import Conflict, Message, ValidationFailed
 from .extensions import babel, db
+from .schemas import Clean, load
 
 
 @event.listens_for(Engine, "connect")
@@ -120,8 +124,9 @@ def _page_language() -> str | None:
     args = request.view_args or {}
     if request.blueprint not in ("attendee", "api"):
         return None
-    if "slug" in args:
-        page = pages.public_page(args["slug"])
+    slug = args.get("slug") or (args.get("page") if request.blueprint == "api" else None)
+    if slug:
+        page = pages.public_page(slug)
     elif request.endpoint in LINK_ENDPOINTS and "token" in args:
         page = links.public_page_of(args["token"])
     else:
@@ -153,7 +158,76 @@ def _languages() -> list[str]:
     return current_app.config["LANGUAGES"]
 
 
+def translated(message: str) -> str:
+    """Show a message of the domain or a schema in the reader's language."""
+    if isinstance(message, Message):
+        values = {k: translated(v) if isinstance(v, str) else v for k, v in message.values.items()}
+        return gettext(message.template, **values)
+    return gettext(message) if message else message
+
+
+def problems_of(exc: ValidationFailed | Conflict) -> dict[str, str]:
+    """The messages of bad input or of a clash with what is stored, by field."""
+    return exc.errors if isinstance(exc, ValidationFailed) else {exc.field: exc.message}
+
+
+def errors_beside(
+    form, errors: Mapping[str, str], *, aliases: Mapping[str, str] | None = None, fallback=None
+) -> list[str]:
+    """Put each message beside the form's field of that name (or of its alias, or the fallback
+    field), translated; return those no field shows, as "field: message"."""
+    rest = []
+    for name, message in errors.items():
+        field = getattr(form, (aliases or {}).get(name, name), None)
+        if field is None or not hasattr(field, "errors"):
+            field = fallback
+        if field is not None:
+            field.errors = [*field.errors, translated(message)]
+        else:
+            rest.append(f"{name}: {translated(message)}")
+    return rest
+
+
+def checked(form, schema, data: Mapping, *, partial: bool = False) -> Clean | None:
+    """Load a form's values through the API's schema: the values, or None with each message
+    beside its field (the rest in form.other_errors)."""
+    try:
+        return load(schema, data, partial=partial)
+    except ValidationFailed as exc:
+        form.other_errors = errors_beside(form, exc.errors)
+        return None
+
+
+class RowId(IntegerConverter):
+    """<int:id> in every path: a number beyond what a row's id can be (1 to 2^31 - 1) is read as
+    0, which no row has, so the view answers its own 404.
+
+    Such numbers would otherwise reach the database and fail there (beyond 2^63 in SQLite, 2^31
+    in PostgreSQL's integer columns); refusing them in the route instead answers 405 for the
+    methods of a neighbouring rule.
+    """
+
+    def __init__(self, map, *args, **kwargs) -> None:
+        kwargs.setdefault("min", 1)
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
+
+    def to_python(self, value: str) -> int:
+        number = int(value)
+        return number if self.min <= number <= self.max else 0
+
+
+class PathPart(UnicodeConverter):
+    """Every other part of a path: no NUL (PostgreSQL refuses it in any text it is given)."""
+
+    def __init__(self, map, *args, **kwargs) -> None:
+        super().__init__(map, *args, **kwargs)
+        self.regex = self.regex.replace("[^/]", "[^/\\x00]")
+
+
 def init_app(app: Flask) -> None:
+    app.url_map.converters["int"] = RowId
+    app.url_map.converters["default"] = app.url_map.converters["string"] = PathPart
     app.session_interface = SessionInterface()
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale() or "en")

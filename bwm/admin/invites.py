@@ -13,7 +13,7 @@ from ..domain.errors import ValidationFailed
 from ..domain.tokens import TokenError
 from ..extensions import db
 from ..services import invites
-from ..web import now
+from ..web import errors_beside, now
 from .forms import SetPasswordForm
 
 invites_bp = Blueprint("invites", __name__)
@@ -35,7 +35,7 @@ def accept_invite(token: str):
         user = invites.accept(row, form.password.data, now=current)
     except ValidationFailed as exc:
         db.session.rollback()
-        form.password.errors = [*form.password.errors, *exc.errors.values()]
+        errors_beside(form, exc.errors, fallback=form.password)
         return render_template("admin/invite.html", form=form, user=row.user), 422
     except TokenError:
         db.session.rollback()  # used by another request meanwhile: the 410 page

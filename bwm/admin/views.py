@@ -18,7 +18,7 @@ from ..domain.policy import DETAILS, OrgPolicy
 from ..extensions import db
 from ..models import CalendarShare, User
 from ..services import invites, policy
-from ..web import now
+from ..web import errors_beside, now, problems_of
 from .blueprint import bp
 from .forms import NewUserForm, OrgSettingsForm, UserSettingForm
 
@@ -165,12 +165,7 @@ def user_create():
         )
     except (ValidationFailed, Conflict) as exc:
         db.session.rollback()
-        found = exc.errors if isinstance(exc, ValidationFailed) else {exc.field: exc.message}
-        for name, message in found.items():
-            field = getattr(form, name, None)
-            if field is None or name == "slug":
-                field = form.name
-            field.errors = [*field.errors, message]
+        errors_beside(form, problems_of(exc), aliases={"slug": "name"}, fallback=form.name)
         return _index(user_form=form, status=409 if isinstance(exc, Conflict) else 422)
     db.session.commit()
     if form.invite.data:

@@ -1,5 +1,16 @@
-from flask import Blueprint
+"""JSON API v1 (SPEC §5), validated, serialized and documented from bwm/schemas."""
 
-bp = Blueprint("api", __name__, url_prefix="/api/v1")
+from . import (  # noqa: F401 - each module adds its routes to bp
+    bookings,
+    busy,
+    calendar_shares,
+    calendars,
+    docs,
+    links,
+    meeting_types,
+    operations,
+    pages,
+)
+from .blueprint import Api, bp
 
-from . import calendars, links, operations, shares, views  # noqa: E402, F401
+__all__ = ["Api", "bp"]

@@ -2,11 +2,15 @@
 
 from functools import wraps
 
-from flask import g, jsonify, request
+from flask import abort, g, jsonify, request
 
 from ..extensions import db
+from ..schemas.common import ErrorOut
 from ..services.organizers import api_token_for, note_token_use
 from ..web import now
+from .blueprint import bp
+
+BEARER = [{"bearer": []}]
 
 
 def token_required(view):
@@ -28,4 +32,18 @@ def token_required(view):
         g.api_user = row.user
         return view(*args, **kwargs)
 
-    return wrapped
+    documented = bp.doc(security=BEARER)(wrapped)
+    return bp.alt_response(401, schema=ErrorOut, description="no valid API token")(documented)
+
+
+def admin_token_required(view):
+    """Let the view run only with an administrator's token: 401 without one, 403 for others."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if not g.api_user.is_admin:
+            abort(403, description="an administrator's API token is required")
+        return view(*args, **kwargs)
+
+    forbidden = bp.alt_response(403, schema=ErrorOut, description="not an administrator")
+    return token_required(forbidden(wrapped))

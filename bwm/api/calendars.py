@@ -1,19 +1,19 @@
-"""JSON API v1 for connected calendars (SPEC §5): list, connect, change, remove, sync now."""
+"""Connected calendars (SPEC §5): list, connect, change, remove, sync now."""
 
-from flask import abort, g, jsonify
+from flask import abort, g
 
 from ..extensions import db
 from ..models import ConnectedCalendar
+from ..schemas.calendars import CalendarChange, CalendarIn, CalendarList, CalendarOut
 from ..services import calendars
 from ..web import now
-from . import bp
 from .auth import token_required
-from .views import json_body
+from .blueprint import bp, finding
 
 
-def _own(calendar_id: int) -> ConnectedCalendar:
+def _own(id: int) -> ConnectedCalendar:
     """Return the token user's calendar, 404 for anyone else's."""
-    cal = calendars.own_calendar(calendar_id, g.api_user.id)
+    cal = calendars.own_calendar(id, g.api_user.id)
     if cal is None:
         abort(404, description="no such calendar")
     return cal
@@ -21,59 +21,61 @@ def _own(calendar_id: int) -> ConnectedCalendar:
 
 @bp.get("/me/calendars")
 @token_required
+@bp.response(200, CalendarList)
 def calendar_list():
     """List the organizer's connected calendars with their sync status."""
-    return jsonify(
-        {
-            "calendars": [
-                calendars.calendar_to_dict(c) for c in calendars.list_calendars(g.api_user.id)
-            ]
-        }
-    )
+    return {"calendars": calendars.list_calendars(g.api_user.id)}
 
 
 @bp.post("/me/calendars")
 @token_required
-def calendar_create():
+@bp.arguments(CalendarIn)
+@bp.response(201, CalendarOut)
+def calendar_create(values: dict):
     """Connect an ICS feed or a CalDAV calendar; the worker reads it at once."""
-    cal = calendars.create_calendar(g.api_user, json_body(), now=now())
+    cal = calendars.create_calendar(g.api_user, values, now=now())
     db.session.commit()
-    return jsonify(calendars.calendar_to_dict(cal)), 201
+    return cal
 
 
-@bp.get("/me/calendars/<int:calendar_id>")
+@bp.get("/me/calendars/<int:id>")
 @token_required
-def calendar_show(calendar_id: int):
+@bp.response(200, CalendarOut)
+def calendar_show(id: int):
     """Show one connected calendar."""
-    return jsonify(calendars.calendar_to_dict(_own(calendar_id)))
+    return _own(id)
 
 
-@bp.patch("/me/calendars/<int:calendar_id>")
+@bp.patch("/me/calendars/<int:id>")
 @token_required
-def calendar_update(calendar_id: int):
+@finding("cal", _own)
+@bp.arguments(CalendarChange)
+@bp.response(200, CalendarOut)
+def calendar_update(values: dict, cal: ConnectedCalendar):
     """Change a calendar's address, user name, password or "write_bookings"."""
-    cal = calendars.update_calendar(_own(calendar_id), json_body(), now=now())
+    calendars.update_calendar(cal, values, now=now())
     db.session.commit()
-    return jsonify(calendars.calendar_to_dict(cal))
+    return cal
 
 
-@bp.delete("/me/calendars/<int:calendar_id>")
+@bp.delete("/me/calendars/<int:id>")
 @token_required
-def calendar_delete(calendar_id: int):
+@bp.response(204)
+def calendar_delete(id: int):
     """Disconnect a calendar; its busy time stops blocking at once."""
-    calendars.delete_calendar(_own(calendar_id))
+    calendars.delete_calendar(_own(id))
     db.session.commit()
-    return "", 204
 
 
-@bp.post("/me/calendars/<int:calendar_id>/sync")
+@bp.post("/me/calendars/<int:id>/sync")
 @token_required
-def calendar_sync(calendar_id: int):
+@bp.response(200, CalendarOut)
+def calendar_sync(id: int):
     """Read the calendar now and answer it with the outcome (status, error)."""
-    calendar_id = _own(calendar_id).id
-    calendars.sync_now(calendar_id, now())
-    cal = db.session.get(ConnectedCalendar, calendar_id)
+    id = _own(id).id
+    calendars.sync_now(id, now())
+    cal = db.session.get(ConnectedCalendar, id)
     if cal is None:
         abort(404, description="no such calendar")
     db.session.refresh(cal)
-    return jsonify(calendars.calendar_to_dict(cal))
+    return cal

@@ -1,16 +1,23 @@
-"""JSON API v1 for private links (SPEC §5): the organizer's create, list and revoke; the
-attendee's slots and booking through /api/v1/links/<token>/..., answered like a public type's."""
+"""Private links (SPEC §5): the organizer's create, list and revoke; the attendee's free times
+and booking through /api/v1/links/<token>/..., answered like a public type's."""
 
-from flask import abort, current_app, g, jsonify
+from flask import abort, current_app, g
 
 from ..domain.tokens import TokenError
 from ..extensions import db, limiter
-from ..models import PrivateLink
+from ..models import MeetingType, PrivateLink
+from ..schemas.bookings import BookingCreated, BookingIn, SlotsOut, SlotsQuery
+from ..schemas.common import ErrorOut
+from ..schemas.links import LinkIn, LinkList, LinkOut
 from ..services import links
 from ..web import now
-from . import bp
 from .auth import token_required
-from .views import create_booking, json_body, own_meeting_type, slots_payload
+from .blueprint import bp, finding
+from .bookings import TAKEN, create_booking
+from .meeting_types import own_meeting_type
+from .pages import free_starts
+
+GONE = {"schema": ErrorOut, "description": "the link expired, was used or was revoked"}
 
 
 def _open_or_error(token: str) -> PrivateLink:
@@ -21,60 +28,62 @@ def _open_or_error(token: str) -> PrivateLink:
         abort(404, description="this booking page is not available")
 
 
-# --- attendee side: no account --------------------------------------------------------------
-
-
 @bp.get("/links/<token>/slots")
-def link_slots(token: str):
+@finding("link", _open_or_error)
+@bp.arguments(SlotsQuery, location="query", as_kwargs=True)
+@bp.response(200, SlotsOut)
+@bp.alt_response(410, **GONE)
+def link_slots(link: PrivateLink, **query):
     """List the free starts of a private link's meeting type between two dates, in a zone."""
-    return jsonify(slots_payload(_open_or_error(token).meeting_type))
+    return free_starts(link.meeting_type, query)
 
 
 @bp.post("/links/<token>/bookings")
 @limiter.limit(lambda: current_app.config["RATELIMIT_BOOKING"])
-def link_booking_create(token: str):
+@finding("link", _open_or_error)
+@bp.arguments(BookingIn)
+@bp.response(201, BookingCreated)
+@bp.alt_response(409, **TAKEN)
+@bp.alt_response(410, **GONE)
+def link_booking_create(values: dict, link: PrivateLink):
     """Book a free start through a private link; a single-use link books once."""
-    found = _open_or_error(token)
     try:
-        return create_booking(found.meeting_type, link=found)
+        return create_booking(link.meeting_type, values, link=link)
     except TokenError:
         db.session.rollback()  # used, expired or revoked meanwhile: 410
         raise
 
 
-# --- organizer side: bearer token -----------------------------------------------------------
-
-
-@bp.get("/me/meeting-types/<int:type_id>/links")
+@bp.get("/me/meeting-types/<int:id>/links")
 @token_required
-def link_list(type_id: int):
+@bp.response(200, LinkList)
+def link_list(id: int):
     """List a meeting type's private links, newest first, with their state."""
-    mt = own_meeting_type(type_id)
+    mt = own_meeting_type(id)
     current = now()
-    return jsonify(
-        {"links": [links.link_to_dict(link, now=current) for link in links.links_of(mt)]}
-    )
+    return {"links": [links.seen(link, now=current) for link in links.links_of(mt)]}
 
 
-@bp.post("/me/meeting-types/<int:type_id>/links")
+@bp.post("/me/meeting-types/<int:id>/links")
 @token_required
-def link_create(type_id: int):
+@finding("mt", own_meeting_type)
+@bp.arguments(LinkIn, required=False)
+@bp.response(201, LinkOut)
+def link_create(values: dict, mt: MeetingType):
     """Make a private link to a meeting type, multi-use or single-use."""
-    mt = own_meeting_type(type_id)
     current = now()
-    cleaned = links.clean_new_link(json_body(), now=current)
-    link = links.create_link(mt, now=current, **cleaned)
+    link = links.new_link(mt, values, now=current)
     db.session.commit()
-    return jsonify(links.link_to_dict(link, now=current)), 201
+    return links.seen(link, now=current)
 
 
-@bp.delete("/me/links/<int:link_id>")
+@bp.delete("/me/links/<int:id>")
 @token_required
-def link_revoke(link_id: int):
+@bp.response(204)
+def link_revoke(id: int):
     """Revoke a private link; attendees who open it get 410."""
-    link = links.own_link(link_id, g.api_user.id)
+    link = links.own_link(id, g.api_user.id)
     if link is None:
         abort(404, description="no such link")
     links.revoke(link, now=now())
     db.session.commit()
-    return "", 204

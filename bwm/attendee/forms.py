@@ -1,20 +1,25 @@
+"""The attendee's forms: fields and labels only; their values are checked by the API's schemas
+(bwm/schemas/bookings.py) through web.checked, so the page and the API say the same."""
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length
+
+from ..schemas import html_attributes
+from ..schemas.bookings import BookingIn, CancelIn
 
 
 class BookingForm(FlaskForm):
     start = HiddenField()
     timezone = HiddenField()
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
-    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
-    note = TextAreaField(_l("Note"), validators=[Length(max=2000)])
+    name = StringField(_l("Name"), render_kw=html_attributes(BookingIn, "name"))
+    email = EmailField(_l("Email"), render_kw=html_attributes(BookingIn, "email"))
+    note = TextAreaField(_l("Note"), render_kw=html_attributes(BookingIn, "note"))
 
 
 class CancelForm(FlaskForm):
-    reason = TextAreaField(_l("Reason (optional)"), validators=[Length(max=2000)])
+    reason = TextAreaField(_l("Reason (optional)"), render_kw=html_attributes(CancelIn, "reason"))
 
 
 class RescheduleForm(FlaskForm):
-    start = HiddenField(validators=[DataRequired()])
+    start = HiddenField()

@@ -14,15 +14,18 @@ from flask import (
 )
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from marshmallow import ValidationError
 
-from ..domain.errors import BookingClosed, SlotTaken, ValidationFailed
+from ..domain.errors import BookingClosed, SlotTaken
 from ..domain.tokens import TokenError
 from ..domain.zones import get_zone, zone_names
 from ..extensions import db, limiter
 from ..htmx import render_htmx
 from ..models import Booking, MeetingType, PrivateLink
+from ..schemas.bookings import BookingIn, CancelIn
+from ..schemas.fields import Instant
 from ..services import answers, bookings, pages, picker, policy, slots
-from ..web import now
+from ..web import checked, now
 from .blueprint import bp
 from .forms import BookingForm, CancelForm, RescheduleForm
 
@@ -43,11 +46,11 @@ def _type_or_404(slug: str, type_slug: str) -> MeetingType:
 
 
 def _parse_start(value: str | None) -> datetime | None:
+    """Read a start from a link or form (a "+" in a query string may arrive as a space)."""
     try:
-        start = datetime.fromisoformat((value or "").replace(" ", "+"))
-    except ValueError:
+        return Instant().deserialize((value or "").replace(" ", "+"))
+    except ValidationError:
         return None
-    return start if start.tzinfo else None
 
 
 def _picker_context(
@@ -172,26 +175,25 @@ def run_booking(flow: BookingFlow):
         if not _still_free(mt, start):
             return _taken_page(flow, start, tz_key)
         return _booking_form_page(flow, form, start)
-    if not form.validate():
+    values = checked(
+        form,
+        BookingIn(),
+        {
+            "start": form.start.data,
+            "name": form.name.data,
+            "email": form.email.data,
+            "note": form.note.data,
+            "timezone": tz_key,
+        },
+    )
+    if values is None:
         return _booking_form_page(flow, form, start, 422)
-    data = {
-        "start": start.isoformat(),
-        "name": form.name.data,
-        "email": form.email.data,
-        "note": form.note.data or "",
-        "timezone": tz_key,
-    }
     try:
         booking = bookings.book(
-            mt, data, now=now(), language=str(get_locale() or "en"), link=flow.link
+            mt, values, now=now(), language=str(get_locale() or "en"), link=flow.link
         )
         token = bookings.manage_token(booking)  # before the commit expires the row
         db.session.commit()
-    except ValidationFailed as exc:
-        db.session.rollback()
-        for field, message in exc.errors.items():
-            getattr(form, field, form.name).errors.append(message)
-        return _booking_form_page(flow, form, start, 422)
     except SlotTaken:
         db.session.rollback()
         return _taken_page(flow, start, tz_key)
@@ -310,12 +312,13 @@ def manage_cancel(token: str):
     """Cancel the booking, with an optional reason."""
     booking = _booking_or_error(token)
     form = CancelForm()
-    if not form.validate():
+    values = checked(form, CancelIn(), {"reason": form.reason.data})
+    if values is None:
         return render_template(
             "attendee/manage.html", cancel_form=form, **_manage_context(booking)
         ), 422
     try:
-        bookings.cancel(booking, reason=form.reason.data or "", now=now(), by="attendee")
+        bookings.cancel(booking, reason=values["reason"], now=now(), by="attendee")
         db.session.commit()
     except BookingClosed as exc:
         db.session.rollback()
@@ -369,8 +372,6 @@ def manage_reschedule_confirm(token: str):
             new_tz=tz,
             **_manage_context(booking),
         )
-    if not form.validate():
-        return redirect(url_for("attendee.manage_reschedule", token=token))
     try:
         bookings.reschedule(booking, start, now=now())
         db.session.commit()

@@ -4,7 +4,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
 
-from ..services.organizers import MIN_PASSWORD_LENGTH
+from ..schemas.accounts import MIN_PASSWORD_LENGTH
 
 
 class LoginForm(FlaskForm):

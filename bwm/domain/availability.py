@@ -133,6 +133,20 @@ class Availability:
 # -- windows as text ------------------------------------------------------------------------------
 
 
+def _l(template: str) -> str:
+    """Mark a message for the catalogues; it is translated where it is shown."""
+    return template
+
+
+class WindowError(ValueError):
+    """A window that can't be, with its message's template and values (to be translated)."""
+
+    def __init__(self, template: str, **values: object) -> None:
+        super().__init__(template % values)
+        self.template = template
+        self.values = values
+
+
 def _parse_hhmm(text: str) -> int:
     hours, sep, minutes = text.strip().partition(":")
     if (
@@ -140,10 +154,10 @@ def _parse_hhmm(text: str) -> int:
         or not (1 <= len(hours) <= 2 and hours.isdigit())
         or not (len(minutes) == 2 and minutes.isdigit())
     ):
-        raise ValueError(f"{text!r} is not a time like 09:00")
+        raise WindowError(_l("%(text)s is not a time like 09:00"), text=repr(text))
     value = int(hours) * 60 + int(minutes)
     if int(minutes) >= 60 or value > MINUTES_PER_DAY:
-        raise ValueError(f"{text!r} is not a time between 00:00 and 24:00")
+        raise WindowError(_l("%(text)s is not a time between 00:00 and 24:00"), text=repr(text))
     return value
 
 
@@ -171,20 +185,22 @@ def validate_windows(windows: Iterable[Window]) -> None:
             raise ValueError(f"{window!r} is not a pair of minute counts")
         start, end = window
         if not 0 <= start < MINUTES_PER_DAY or not 0 < end <= MINUTES_PER_DAY:
-            raise ValueError(
-                f"{start}-{end}: hours must lie between 00:00 and 24:00 (0 and 1440 minutes)"
+            raise WindowError(
+                _l("%(window)s: hours must lie between 00:00 and 24:00"), window=f"{start}-{end}"
             )
         if start >= end:
-            raise ValueError(
-                f"{format_minutes(start)}-{format_minutes(end)}: the start must be before the end"
+            raise WindowError(
+                _l("%(window)s: the start must be before the end"),
+                window=f"{format_minutes(start)}-{format_minutes(end)}",
             )
         checked.append((start, end))
     checked.sort()
     for (start1, end1), (start2, end2) in pairwise(checked):
         if start2 < end1:
-            raise ValueError(
-                f"{format_minutes(start1)}-{format_minutes(end1)} and "
-                f"{format_minutes(start2)}-{format_minutes(end2)} overlap"
+            raise WindowError(
+                _l("%(first)s and %(second)s overlap"),
+                first=f"{format_minutes(start1)}-{format_minutes(end1)}",
+                second=f"{format_minutes(start2)}-{format_minutes(end2)}",
             )
 
 

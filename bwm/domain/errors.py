@@ -1,4 +1,30 @@
-"""Errors with meaning, raised by the domain and the services, mapped to HTTP in one place."""
+"""Errors with meaning, raised by the domain and the services, mapped to HTTP in one place.
+
+Their messages are English (the API answers in English) and marked for the catalogues with `_l`;
+a `Message` keeps its template and values, so a page can show it in the reader's language.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def _l(template: str) -> str:
+    """Mark a message for the catalogues; it is translated where it is shown."""
+    return template
+
+
+class Message(str):
+    """An English message that remembers its template and values, to be shown translated."""
+
+    template: str
+    values: dict[str, Any]
+
+    def __new__(cls, template: str, **values: Any) -> Message:
+        self = super().__new__(cls, template % values if values else template)
+        self.template = template
+        self.values = values
+        return self
 
 
 class ValidationFailed(Exception):

@@ -8,8 +8,10 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from .errors import ValidationFailed
+from .errors import Message, ValidationFailed, _l
 from .tokens import TokenError
+
+TOO_LATE = _l("must be at most %(days)s days after the link is made")
 
 ACTIVE = "active"
 USED = "used"
@@ -63,13 +65,11 @@ def choose_expiry(requested: datetime | None, *, now: datetime, days: int) -> da
     if requested is None:
         return latest
     if requested.tzinfo is None or requested.utcoffset() is None:
-        raise ValidationFailed({"expires_at": "give a time with its UTC offset"})
+        raise ValidationFailed({"expires_at": Message(_l("give a time with its UTC offset"))})
     if requested <= now:
-        raise ValidationFailed({"expires_at": "must be in the future"})
+        raise ValidationFailed({"expires_at": Message(_l("must be in the future"))})
     if requested > latest:
-        raise ValidationFailed(
-            {"expires_at": f"must be at most {days} days after the link is made"}
-        )
+        raise ValidationFailed({"expires_at": Message(TOO_LATE, days=days)})
     return requested
 
 
@@ -82,10 +82,8 @@ def expiry_for_date(day: date, tz: ZoneInfo, *, now: datetime, days: int) -> dat
     """
     latest = latest_expiry(now, days)
     if day < now.astimezone(tz).date():
-        raise ValidationFailed({"expires_at": "must be today or later"})
+        raise ValidationFailed({"expires_at": Message(_l("must be today or later"))})
     if day > latest.astimezone(tz).date():
-        raise ValidationFailed(
-            {"expires_at": f"must be at most {days} days after the link is made"}
-        )
+        raise ValidationFailed({"expires_at": Message(TOO_LATE, days=days)})
     end_of_day = datetime.combine(day + timedelta(days=1), time(0), tz)
     return min(end_of_day, latest)

@@ -18,7 +18,7 @@ from ..auth.forms import invalid_email_message, passwords_differ_message, short_
 from ..domain.errors import Conflict, ValidationFailed
 from ..extensions import db
 from ..services import accounts, organizers
-from ..web import now
+from ..web import errors_beside, now
 from .blueprint import bp
 from .forms import (
     AccountProfileForm,
@@ -93,7 +93,7 @@ def account_profile():
         if "language" in exc.errors:
             _add(form.language, _("Choose one of the languages in the list."))
         if "name" in exc.errors:
-            _add(form.name, exc.errors["name"])
+            errors_beside(form, {"name": exc.errors["name"]})
         return _account_page(422, profile=form)
     db.session.commit()
     language = str(get_locale() or "en")

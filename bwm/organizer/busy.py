@@ -14,9 +14,9 @@ from ..domain.errors import ValidationFailed
 from ..extensions import db
 from ..models import BusyBlock
 from ..services import busy
-from ..web import now
+from ..web import errors_beside, now
 from .blueprint import bp
-from .forms import BusyBlockForm, EmptyForm, add_error
+from .forms import BusyBlockForm, EmptyForm
 
 
 @bp.route("/busy", methods=["GET", "POST"])
@@ -38,9 +38,8 @@ def busy_blocks():
             try:
                 busy.create_block(current_user, data)
             except ValidationFailed as exc:
-                fields = {"start": "start_time", "end": "end_time"}
-                for name, message in exc.errors.items():
-                    add_error(form, fields.get(name, name), message)
+                aliases = {"start": "start_time", "end": "end_time"}
+                errors_beside(form, exc.errors, aliases=aliases, fallback=form.title)
                 db.session.rollback()
             else:
                 db.session.commit()

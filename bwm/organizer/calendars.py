@@ -15,7 +15,7 @@ from ..core.urls import external_url
 from ..domain.errors import Conflict, ValidationFailed
 from ..extensions import db
 from ..services import calendars
-from ..web import now
+from ..web import errors_beside, now, problems_of
 from .blueprint import bp
 from .forms import EmptyForm
 
@@ -87,10 +87,7 @@ def _add(form: FlaskForm, data: dict):
         calendars.create_calendar(current_user, data, now=now())
     except (ValidationFailed, Conflict) as exc:
         db.session.rollback()
-        errors = exc.errors if isinstance(exc, ValidationFailed) else {exc.field: exc.message}
-        for name, message in errors.items():
-            field = getattr(form, name, None) or form.url
-            field.errors = [*field.errors, message]
+        errors_beside(form, problems_of(exc), fallback=form.url)
         return _page(ics_form, caldav_form, 422)
     db.session.commit()
     flash(_("The calendar is connected. Its busy time is read within a few minutes."), "success")

@@ -16,7 +16,9 @@ from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
 from ..domain.errors import ValidationFailed
-from ..services.hours import WEEKDAYS, parse_hours, parse_overrides
+from ..schemas import check
+from ..schemas.fields import WEEKDAYS, Hours, Overrides
+from ..web import translated
 
 HoursState = dict[str, list[list[str]]]  # day -> [[start, end], ...] as the inputs show them
 
@@ -124,10 +126,12 @@ def hours_errors(state: HoursState) -> dict[str, str]:
             errors[day] = _("Give each window both a start and an end.")
             continue
         try:
-            parse_hours({day: windows})
+            check(Hours(), {day: windows}, "hours")
         except ValidationFailed as exc:
-            message = exc.errors.get("hours", "")
-            errors[day] = message.removeprefix(f"{day}: ")
+            message = exc.errors["hours"]
+            # "mon: the start must be before the end" shows beside Monday without its "mon: ".
+            problem = getattr(message, "values", {}).get("problem", message)
+            errors[day] = translated(problem)
     return errors
 
 
@@ -212,7 +216,7 @@ def overrides_to_json(rows: list[dict]) -> tuple[dict[str, list[list[str]]], str
         if result[day]:
             return result, _("%(day)s is a day off and also has hours.", day=day)
     try:
-        parse_overrides(result)
+        check(Overrides(), result, "overrides")
     except ValidationFailed as exc:
-        return result, exc.errors.get("overrides")
+        return result, translated(exc.errors["overrides"])
     return result, None

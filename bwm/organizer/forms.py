@@ -24,7 +24,9 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget, NumberInput
 
 from ..domain.zones import zone_names
-from ..services.organizers import MIN_PASSWORD_LENGTH
+from ..schemas import html_attributes
+from ..schemas.accounts import MIN_PASSWORD_LENGTH
+from ..schemas.meeting_types import MeetingTypeIn
 from ..web import language_choices
 
 try:
@@ -67,8 +69,9 @@ def submitted_action() -> str:
     return request.form.get("action", "save") if request.method == "POST" else ""
 
 
-def _number(low: int, high: int):
-    return NumberInput(min=low, max=high, step=1)
+def _number(name: str) -> dict:
+    """A whole-number field of a meeting type: its bounds are the API schema's."""
+    return {"widget": NumberInput(step=1), "render_kw": html_attributes(MeetingTypeIn, name)}
 
 
 class EmptyForm(FlaskForm):
@@ -101,10 +104,12 @@ class MultiCheckboxField(SelectMultipleField):
 
 
 class MeetingTypeForm(FlaskForm):
-    title = StringField(_l("Title"))
-    slug = StringField(_l("Link name"))
-    description = TextAreaField(_l("Description"))
-    duration_minutes = StringField(_l("Duration (minutes)"), widget=_number(5, 720))
+    title = StringField(_l("Title"), render_kw=html_attributes(MeetingTypeIn, "title"))
+    slug = StringField(_l("Link name"), render_kw=html_attributes(MeetingTypeIn, "slug"))
+    description = TextAreaField(
+        _l("Description"), render_kw=html_attributes(MeetingTypeIn, "description")
+    )
+    duration_minutes = StringField(_l("Duration (minutes)"), **_number("duration_minutes"))
     location_kind = SelectField(
         _l("Location"),
         choices=choices(
@@ -118,7 +123,10 @@ class MeetingTypeForm(FlaskForm):
         validate_choice=False,
         default="none",
     )
-    location = StringField(_l("Address, phone number or meeting details"))
+    location = StringField(
+        _l("Address, phone number or meeting details"),
+        render_kw=html_attributes(MeetingTypeIn, "location"),
+    )
     online_meeting = BooleanField(_l("Add an online meeting to every booking"))
     availability = RadioField(
         _l("Availability"),
@@ -130,12 +138,20 @@ class MeetingTypeForm(FlaskForm):
         ),
         default="page",
     )
-    buffer_before_minutes = StringField(_l("Buffer before (minutes)"), widget=_number(0, 720))
-    buffer_after_minutes = StringField(_l("Buffer after (minutes)"), widget=_number(0, 720))
-    min_notice_minutes = StringField(_l("Minimum notice (minutes)"), widget=_number(0, 525600))
-    max_days_ahead = StringField(_l("How far ahead (days)"), widget=_number(0, 730))
-    slot_step_minutes = StringField(_l("Start times every (minutes)"), widget=_number(5, 720))
-    max_per_day = StringField(_l("Maximum bookings per day"), widget=_number(1, 1000))
+    buffer_before_minutes = StringField(
+        _l("Buffer before (minutes)"), **_number("buffer_before_minutes")
+    )
+    buffer_after_minutes = StringField(
+        _l("Buffer after (minutes)"), **_number("buffer_after_minutes")
+    )
+    min_notice_minutes = StringField(
+        _l("Minimum notice (minutes)"), **_number("min_notice_minutes")
+    )
+    max_days_ahead = StringField(_l("How far ahead (days)"), **_number("max_days_ahead"))
+    slot_step_minutes = StringField(
+        _l("Start times every (minutes)"), **_number("slot_step_minutes")
+    )
+    max_per_day = StringField(_l("Maximum bookings per day"), **_number("max_per_day"))
     reminders_minutes = MultiCheckboxField(
         _l("Reminders"), coerce=int, choices=choices(REMINDERS), validate_choice=False
     )

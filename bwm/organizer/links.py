@@ -18,7 +18,7 @@ from ..domain.errors import ValidationFailed
 from ..extensions import db
 from ..models import MeetingType, PrivateLink
 from ..services import links
-from ..web import now
+from ..web import errors_beside, now
 from .blueprint import bp
 from .forms import EmptyForm
 from .meeting_types import own_type
@@ -83,7 +83,7 @@ def meeting_type_links(type_id: int):
                 else rules.choose_expiry(None, now=current, days=links.max_days())
             )
         except ValidationFailed as exc:
-            form.expires_on.errors = [*form.expires_on.errors, exc.errors["expires_at"]]
+            errors_beside(form, exc.errors, aliases={"expires_at": "expires_on"})
         else:
             link = links.create_link(
                 mt, single_use=bool(form.single_use.data), expires_at=expires_at, now=current

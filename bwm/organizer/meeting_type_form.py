@@ -9,8 +9,9 @@ from flask_login import current_user
 
 from ..models import MeetingType
 from ..services import meeting_types, pages
+from ..web import errors_beside, translated
 from . import editors
-from .forms import REMINDERS, MeetingTypeForm, add_error, choices
+from .forms import REMINDERS, MeetingTypeForm, choices
 
 NUMBER_FIELDS = (
     "duration_minutes",
@@ -100,12 +101,14 @@ def type_data(
 def type_errors(form: MeetingTypeForm, found: dict, problems: dict) -> dict:
     """Put each message beside its field; the editors' own messages win for their parts."""
     errors: dict = {"other": [], **problems}
+    rest = {}
     for name, message in found.items():
         if name == "hours":
             if not errors.get("days"):
-                errors["hours"] = message
+                errors["hours"] = translated(message)
         elif name == "overrides":
-            errors.setdefault("overrides", message)
-        elif not add_error(form, name, message):
-            errors["other"].append(f"{name}: {message}")
+            errors.setdefault("overrides", translated(message))
+        else:
+            rest[name] = message
+    errors["other"] = errors_beside(form, rest)
     return errors

@@ -10,12 +10,14 @@ from ..domain.errors import Conflict, ValidationFailed
 from ..extensions import db
 from ..htmx import is_htmx, render_htmx
 from ..models import MeetingType
+from ..schemas import load
+from ..schemas.fields import WEEKDAYS
+from ..schemas.meeting_types import MeetingTypeIn
 from ..services import meeting_types
-from ..services.hours import WEEKDAYS
-from ..web import now
+from ..web import errors_beside, now, problems_of, translated
 from . import editors, preview
 from .blueprint import bp
-from .forms import EmptyForm, MeetingTypeForm, add_error, submitted_action
+from .forms import EmptyForm, MeetingTypeForm, submitted_action
 from .meeting_type_form import type_data, type_editors, type_errors, type_form
 
 
@@ -86,31 +88,25 @@ def _type_page(mt: MeetingType | None):
         )
 
     errors: dict = {}
-    if form.validate():
-        data, problems = type_data(form, hours, rows, editing=mt is not None)
-        try:
-            found: dict = {}
-            try:
-                meeting_types.clean(data, partial=mt is not None)
-            except ValidationFailed as exc:
-                found = exc.errors
-            if found or problems:
-                raise ValidationFailed(found)
-            saved = (
-                meeting_types.update(mt, data)
-                if mt
-                else meeting_types.create(current_user.page, data)
-            )
-        except ValidationFailed as exc:
-            errors = type_errors(form, exc.errors, problems)
-        except Conflict as exc:
-            if not add_error(form, exc.field, exc.message):
-                errors = {"other": [exc.message]}
-        else:
-            db.session.commit()
-            flash(_("“%(title)s” is saved.", title=saved.title), "success")
-            return redirect(url_for(".meeting_types"), 303)
-        db.session.rollback()
+    data, problems = type_data(form, hours, rows, editing=mt is not None)
+    try:
+        values = load(MeetingTypeIn(), data, partial=mt is not None)
+        if problems:
+            raise ValidationFailed({})
+        saved = (
+            meeting_types.update(mt, values)
+            if mt
+            else meeting_types.create(current_user.page, values)
+        )
+    except ValidationFailed as exc:
+        errors = type_errors(form, exc.errors, problems)
+    except Conflict as exc:
+        errors = {"other": errors_beside(form, problems_of(exc))}
+    else:
+        db.session.commit()
+        flash(_("“%(title)s” is saved.", title=saved.title), "success")
+        return redirect(url_for(".meeting_types"), 303)
+    db.session.rollback()
     return render_template(
         "organizer/meeting_type_edit.html",
         **_type_context(mt, form, hours, rows, errors=errors or {"other": []}),
@@ -195,7 +191,7 @@ def meeting_type_delete(type_id: int):
         meeting_types.delete(mt)
     except Conflict as exc:
         db.session.rollback()
-        flash(exc.message, "error")
+        flash(translated(exc.message), "error")
     else:
         db.session.commit()
         flash(_("“%(title)s” is deleted.", title=title), "success")

@@ -11,11 +11,12 @@ from flask_login import current_user
 from ..domain.errors import Conflict, ValidationFailed
 from ..extensions import db
 from ..htmx import render_htmx
+from ..schemas.fields import WEEKDAYS
 from ..services import organizers, pages
-from ..services.hours import WEEKDAYS
+from ..web import errors_beside, problems_of, translated
 from . import editors
 from .blueprint import bp
-from .forms import PageSettingsForm, add_error, submitted_action
+from .forms import PageSettingsForm, submitted_action
 
 
 def _page_context(form: PageSettingsForm, hours: editors.HoursState, errors: dict) -> dict:
@@ -62,7 +63,7 @@ def page_settings():
         except ValidationFailed as exc:
             errors = _page_errors(form, hours, exc.errors)
         except Conflict as exc:
-            add_error(form, exc.field, exc.message)
+            errors_beside(form, problems_of(exc))
         else:
             db.session.commit()
             language = str(get_locale() or "en")
@@ -80,14 +81,12 @@ def page_settings():
 
 def _page_errors(form: PageSettingsForm, hours: editors.HoursState, found: dict) -> dict:
     """Put the service's messages beside their fields; the hours' beside their days."""
-    errors: dict = {"other": []}
-    for name, message in found.items():
-        if name == "hours":
-            errors["days"] = editors.hours_errors(hours)
-            if not errors["days"]:
-                errors["hours"] = message
-        elif not add_error(form, name, message):
-            errors["other"].append(f"{name}: {message}")
+    errors: dict = {}
+    if "hours" in found:
+        errors["days"] = editors.hours_errors(hours)
+        if not errors["days"]:
+            errors["hours"] = translated(found["hours"])
+    errors["other"] = errors_beside(form, {k: v for k, v in found.items() if k != "hours"})
     return errors
 
 

@@ -1,7 +1,7 @@
 """The live preview of a meeting type being edited: its next free starts, nothing written.
 
-The unsaved values go through the same checks as a save (`meeting_types.clean`, which touches no
-row), then straight to the availability engine with the organizer's busy time, so no transient
+The unsaved values go through the same checks as a save (the API's MeetingTypeIn, which touches
+no row), then straight to the availability engine with the organizer's busy time, so no transient
 MeetingType ever meets the session.
 """
 
@@ -15,7 +15,9 @@ from zoneinfo import ZoneInfo
 from ..domain.availability import Availability, Rules, compute_slots
 from ..domain.errors import ValidationFailed
 from ..models import BookingPage
-from ..services import meeting_types, slots
+from ..schemas import load
+from ..schemas.meeting_types import MeetingTypeIn
+from ..services import slots
 from ..services.hours import rows_to_hours
 
 COUNT = 8  # how many starts to show
@@ -36,7 +38,7 @@ def build(
     # Title and slug don't change the times: don't let them stop the preview.
     values = {**data, "title": data.get("title") or "preview", "slug": None}
     try:
-        cleaned = meeting_types.clean(values, partial=False)
+        cleaned = load(MeetingTypeIn(), values)
         rules = Rules(
             duration_minutes=cleaned["duration_minutes"],
             step_minutes=cleaned["slot_step_minutes"],

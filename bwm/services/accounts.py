@@ -28,18 +28,21 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from .. import outbox
 from ..core import signing
 from ..core.urls import external_url
-from ..domain.errors import Conflict, ValidationFailed
+from ..domain.errors import Conflict, Message, ValidationFailed, _l
 from ..domain.tokens import TokenError, TokenSigner
 from ..extensions import db
 from ..models import EmailChange, User
-from . import organizers, validate
+from ..schemas import check
+from ..schemas.accounts import ProfileIn
+from . import organizers
 
 EMAIL_CHANGE_SALT = "bwm.email-change"
 RESET_SALT = "bwm.password-reset"
 
 # Messages of ValidationFailed that a view tells apart (and says in the reader's language).
-WRONG_PASSWORD = "is not your current password"
-SAME_EMAIL = "is already your address"
+WRONG_PASSWORD = Message(_l("is not your current password"))
+SAME_EMAIL = Message(_l("is already your address"))
+TAKEN_EMAIL = _l("another account has the address %(email)s")
 
 
 def email_change_hours() -> int:
@@ -60,7 +63,7 @@ def update_profile(user: User, data: dict, languages: list[str]) -> User:
     name = user.name
     if "name" in data:
         try:
-            name = validate.text(data, "name", required=True)
+            name = check(ProfileIn().fields["name"], data["name"], "name")
         except ValidationFailed as exc:
             errors.update(exc.errors)
     try:
@@ -87,10 +90,7 @@ def change_password(user: User, current: str, new: str, *, now: datetime) -> Non
     """
     if not check_password_hash(user.password_hash, current or ""):
         raise ValidationFailed({"current_password": WRONG_PASSWORD})
-    try:
-        organizers.set_password(user, new)
-    except ValidationFailed as exc:
-        raise ValidationFailed({"new_password": exc.errors["password"]}) from None
+    organizers.set_password(user, new, "new_password")
     withdraw_email_changes(user, now=now)
     db.session.flush()
 
@@ -118,7 +118,7 @@ def request_email_change(
         raise ValidationFailed({"email": SAME_EMAIL})
     other = organizers.find_user(email)
     if other is not None and other.id != user.id:
-        raise Conflict("email", f"another account has the address {email}")
+        raise Conflict("email", Message(TAKEN_EMAIL, email=email))
     withdraw_email_changes(user, now=now)
     row = EmailChange(
         user_id=user.id,
@@ -199,7 +199,7 @@ def confirm_email_change(row: EmailChange, *, now: datetime) -> str:
     user = row.user
     other = organizers.find_user(row.new_email)
     if other is not None and other.id != user.id:
-        raise Conflict("email", f"another account has the address {row.new_email}")
+        raise Conflict("email", Message(TAKEN_EMAIL, email=row.new_email))
     changed = db.session.execute(
         update(EmailChange)
         .where(
@@ -218,7 +218,7 @@ def confirm_email_change(row: EmailChange, *, now: datetime) -> str:
     try:
         db.session.flush()
     except IntegrityError:  # taken by an account made at the same moment
-        raise Conflict("email", f"another account has the address {row.new_email}") from None
+        raise Conflict("email", Message(TAKEN_EMAIL, email=row.new_email)) from None
     _tell_old_address(user, old, now=now)
     return old
 
@@ -310,8 +310,7 @@ def reset_password(user: User, password: str, *, now: datetime) -> User:
 
     Pending address changes stop working. ValidationFailed {"new_password": ...} for a short one.
     """
-    if len(password or "") < organizers.MIN_PASSWORD_LENGTH:
-        raise ValidationFailed({"new_password": "must be at least 8 characters"})
+    check(organizers.PASSWORD, password, "new_password")
     before = user.password_hash
     changed = db.session.execute(
         update(User)

@@ -19,14 +19,15 @@ from ..core import signing
 from ..core.locks import lock_organizer
 from ..core.signals import booking_changed
 from ..core.urls import external_url
-from ..domain.errors import BookingClosed, SlotTaken, ValidationFailed
+from ..domain.errors import BookingClosed, SlotTaken
 from ..domain.invitations import BookingFacts, build_invitation
 from ..domain.tokens import TokenError, TokenSigner
 from ..extensions import db
 from ..models import Booking, MeetingType, PrivateLink
 from ..outbox import Draft, Email
-from . import links, validate
-from .organizers import normalize_email
+from ..schemas import load
+from ..schemas.bookings import BookingIn
+from . import links
 from .slots import is_free
 
 MANAGE_SALT = "bwm.manage"
@@ -65,29 +66,6 @@ def manage_url(booking: Booking) -> str:
 # --- checks -----------------------------------------------------------------------------------
 
 
-def clean_booking(data: object) -> dict:
-    """Check {"start", "name", "email", "note"?, "timezone"?} and name every bad field."""
-    if not isinstance(data, dict):
-        raise ValidationFailed({"body": "give a JSON object"})
-    errors: dict[str, str] = {}
-    cleaned: dict = {}
-    checks = {
-        "start": lambda: validate.aware_datetime(data, "start"),
-        "name": lambda: validate.text(data, "name", required=True),
-        "email": lambda: normalize_email(data.get("email") or ""),
-        "note": lambda: validate.text(data, "note", max_length=2000),
-        "timezone": lambda: validate.zone(data) if data.get("timezone") else None,
-    }
-    for field, check in checks.items():
-        try:
-            cleaned[field] = check()
-        except ValidationFailed as exc:
-            errors.update(exc.errors)
-    if errors:
-        raise ValidationFailed(errors)
-    return cleaned
-
-
 def online_meeting_url() -> str:
     room = secrets.token_hex(12)
     return current_app.config["ONLINE_MEETING_URL"].format(room=room)
@@ -109,7 +87,7 @@ def book(
     Through a private link, the link is checked (and a single-use one consumed) under the same
     lock and in the same transaction: TokenError (410) when it no longer works.
     """
-    cleaned = clean_booking(data)
+    cleaned = load(BookingIn(), data)
     start = cleaned["start"].astimezone(ZoneInfo("UTC"))
     user_id = mt.page.user_id
     booking = Booking(
@@ -172,11 +150,10 @@ def reschedule(booking: Booking, start: datetime, *, now: datetime) -> Booking:
 
 
 def cancel(booking: Booking, *, reason: str, now: datetime, by: str) -> Booking:
-    """Cancel a booking (by "attendee" or "organizer") and tell both sides."""
+    """Cancel a booking (by "attendee" or "organizer", the reason checked) and tell both sides."""
     lock_organizer(booking.user_id)
     db.session.refresh(booking)
     ensure_changeable(booking, now)
-    reason = validate.text({"reason": reason}, "reason", max_length=2000)
     booking.status = "cancelled"
     booking.cancel_reason = reason
     booking.cancelled_at = now
@@ -187,24 +164,6 @@ def cancel(booking: Booking, *, reason: str, now: datetime, by: str) -> Booking:
 
 
 # --- what people see --------------------------------------------------------------------------
-
-
-def booking_to_dict(booking: Booking) -> dict:
-    tz = ZoneInfo(booking.attendee_timezone)
-    return {
-        "uid": booking.uid,
-        "start": booking.start.astimezone(tz).isoformat(),
-        "end": booking.end.astimezone(tz).isoformat(),
-        "status": booking.status,
-        "meeting_type": booking.meeting_type.slug,
-        "attendee": {
-            "name": booking.attendee_name,
-            "email": booking.attendee_email,
-            "timezone": booking.attendee_timezone,
-        },
-        "note": booking.note,
-        "online_meeting_url": booking.online_meeting_url,
-    }
 
 
 def location_text(mt: MeetingType) -> str:

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from sqlalchemy import select
 
-from ..domain.errors import ValidationFailed
 from ..extensions import db
 from ..models import BusyBlock, User
-from . import validate
-
-MAX_BLOCK = timedelta(days=366)
+from ..schemas import load
+from ..schemas.busy import BusyIn
 
 
 def list_blocks(user: User) -> list[BusyBlock]:
@@ -23,36 +19,8 @@ def list_blocks(user: User) -> list[BusyBlock]:
 
 
 def create_block(user: User, data: dict) -> BusyBlock:
-    """Add a busy block from {"start", "end", "title"?}."""
-    if not isinstance(data, dict):
-        raise ValidationFailed({"body": "give a JSON object"})
-    errors: dict[str, str] = {}
-    values = {}
-    for field, check in (
-        ("start", lambda: validate.aware_datetime(data, "start")),
-        ("end", lambda: validate.aware_datetime(data, "end")),
-        ("title", lambda: validate.text(data, "title")),
-    ):
-        try:
-            values[field] = check()
-        except ValidationFailed as exc:
-            errors.update(exc.errors)
-    if not errors and values["end"] <= values["start"]:
-        errors["end"] = "must be after the start"
-    if not errors and values["end"] - values["start"] > MAX_BLOCK:
-        errors["end"] = "a busy block may last at most a year"
-    if errors:
-        raise ValidationFailed(errors)
-    block = BusyBlock(user_id=user.id, **values)
+    """Add a busy block (BusyIn's values; checked here when not yet)."""
+    block = BusyBlock(user_id=user.id, **load(BusyIn(), data))
     db.session.add(block)
     db.session.flush()
     return block
-
-
-def block_to_dict(block: BusyBlock) -> dict:
-    return {
-        "id": block.id,
-        "start": block.start.isoformat(),
-        "end": block.end.isoformat(),
-        "title": block.title,
-    }

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime, timedelta
-from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -42,13 +41,12 @@ from ..models import (
     MeetingType,
     User,
 )
-from . import bookings, validate
+from ..schemas import load
+from ..schemas.calendars import CalendarChange, CalendarIn
+from . import bookings
 from .versions import bump_user
 
-KINDS = ("ics", "caldav")
-STATUSES = ("pending", "ok", "error")
 DEFAULT_DAYS_AHEAD = 60
-MAX_URL = 2000
 MAX_ERROR = 2000
 SYNC_BATCH = 50
 WRITE_BATCH = 100
@@ -128,80 +126,14 @@ def decrypt_password(token: str | None) -> str:
 # --- connecting -------------------------------------------------------------------------------
 
 
-def clean_url(data: dict, field: str = "url") -> str:
-    """Check a calendar address: http(s) (webcal:// is read as https://), with a host."""
-    value = validate.text(data, field, required=True, max_length=MAX_URL)
-    parts = urlsplit(value)
-    scheme = parts.scheme.lower()
-    if scheme in ("webcal", "webcals"):
-        parts = parts._replace(scheme="https")
-    elif scheme not in ("http", "https"):
-        raise ValidationFailed({field: "must be an http:// or https:// address"})
-    try:
-        host = parts.hostname
-        parts.port  # noqa: B018 - raises ValueError for a bad port
-    except ValueError:
-        raise ValidationFailed({field: "is not a valid address"}) from None
-    if not host:
-        raise ValidationFailed({field: "must name a host (like https://calendar.example.com/)"})
-    url = urlunsplit(parts._replace(fragment=""))
+def check_address(url: str, field: str = "url") -> str:
+    """Refuse an address at a private network when the deployment says so (DNS is asked)."""
     if deny_private():
         try:
             check_public_url(url)
         except CalendarError as exc:
             raise ValidationFailed({field: str(exc)}) from None
     return url
-
-
-def _password(data: dict) -> str:
-    value = data.get("password")
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        raise ValidationFailed({"password": "must be text"})
-    if len(value) > 1000:
-        raise ValidationFailed({"password": "must be at most 1000 characters"})
-    return value
-
-
-def clean_calendar(data: object, *, kind: str | None = None) -> dict:
-    """Check {"kind", "url", "username"?, "password"?, "write_bookings"?}; name every bad field.
-
-    With `kind` (a change to an existing calendar) only the fields given are checked.
-    """
-    if not isinstance(data, dict):
-        raise ValidationFailed({"body": "give a JSON object"})
-    partial = kind is not None
-    errors: dict[str, str] = {}
-    cleaned: dict = {}
-    if partial:
-        if "kind" in data and data["kind"] != kind:
-            errors["kind"] = "can't be changed; remove the calendar and connect it again"
-    else:
-        try:
-            kind = validate.choice(data, "kind", KINDS)
-        except ValidationFailed as exc:
-            errors.update(exc.errors)
-    checks = {
-        "url": lambda: clean_url(data),
-        "username": lambda: validate.text(data, "username", max_length=254),
-        "password": lambda: _password(data),
-        "write_bookings": lambda: validate.boolean(data, "write_bookings"),
-    }
-    for field, check in checks.items():
-        if partial and field not in data:
-            continue
-        try:
-            cleaned[field] = check()
-        except ValidationFailed as exc:
-            errors.update(exc.errors)
-    if kind == "ics" and cleaned.get("write_bookings"):
-        errors["write_bookings"] = "only a CalDAV calendar can receive bookings"
-    if errors:
-        raise ValidationFailed(errors)
-    if not partial:
-        cleaned["kind"] = kind
-    return cleaned
 
 
 def _check_not_connected(user_id: int, url: str, *, other_than: int | None = None) -> None:
@@ -215,8 +147,9 @@ def _check_not_connected(user_id: int, url: str, *, other_than: int | None = Non
 
 
 def create_calendar(user: User, data: object, *, now: datetime) -> ConnectedCalendar:
-    """Connect a calendar; it is due for its first sync at once."""
-    cleaned = clean_calendar(data)
+    """Connect a calendar (CalendarIn's values); it is due for its first sync at once."""
+    cleaned = load(CalendarIn(), data)
+    check_address(cleaned["url"])
     _check_not_connected(user.id, cleaned["url"])
     password = cleaned.get("password") or ""
     cal = ConnectedCalendar(
@@ -239,8 +172,15 @@ def create_calendar(user: User, data: object, *, now: datetime) -> ConnectedCale
 
 def update_calendar(cal: ConnectedCalendar, data: object, *, now: datetime) -> ConnectedCalendar:
     """Change a calendar's address, user name, password or "write bookings"; sync it soon."""
-    cleaned = clean_calendar(data, kind=cal.kind)
+    cleaned = load(CalendarChange(), data, partial=True)
+    if cleaned.get("kind", cal.kind) != cal.kind:
+        raise ValidationFailed(
+            {"kind": "can't be changed; remove the calendar and connect it again"}
+        )
+    if cal.kind == "ics" and cleaned.get("write_bookings"):
+        raise ValidationFailed({"write_bookings": "only a CalDAV calendar can receive bookings"})
     if "url" in cleaned:
+        check_address(cleaned["url"])
         _check_not_connected(cal.user_id, cleaned["url"], other_than=cal.id)
         cal.url = cleaned["url"]
     if "username" in cleaned:
@@ -283,28 +223,6 @@ def delete_calendar(cal: ConnectedCalendar) -> None:
     bump_user(cal.user_id)  # the bulk delete bypasses the session: its slots change
     db.session.delete(cal)
     db.session.flush()
-
-
-def calendar_to_dict(cal: ConnectedCalendar) -> dict:
-    """Describe a calendar for the API; never its password."""
-    return {
-        "id": cal.id,
-        "kind": cal.kind,
-        "url": cal.url,
-        "name": cal.name,
-        "username": cal.username,
-        "has_password": bool(cal.password_encrypted),
-        "write_bookings": cal.write_bookings,
-        "status": cal.status,
-        "last_synced_at": _iso(cal.last_synced_at),
-        "last_attempt_at": _iso(cal.last_attempt_at),
-        "next_sync_at": _iso(cal.next_sync_at),
-        "error": cal.error,
-    }
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value is not None else None
 
 
 def write_back_backlog(calendar_ids: list[int]) -> dict[int, tuple[int, str]]:

@@ -11,11 +11,12 @@ from sqlalchemy import select, update
 from ..core import signing
 from ..core.urls import external_url
 from ..domain import links as rules
-from ..domain.errors import ValidationFailed
 from ..domain.tokens import TokenError, TokenSigner
 from ..extensions import db
 from ..models import BookingPage, MeetingType, PrivateLink
-from . import policy, validate
+from ..schemas import With, load
+from ..schemas.links import LinkIn
+from . import policy
 
 LINK_SALT = "bwm.private-link"
 
@@ -51,24 +52,11 @@ def max_days() -> int:
 # --- the organizer's side ---------------------------------------------------------------------
 
 
-def clean_new_link(data: object, *, now: datetime) -> dict:
-    """Check {"single_use"?, "expires_at"?} from the API and return the link's settings."""
-    if not isinstance(data, dict):
-        raise ValidationFailed({"body": "give a JSON object"})
-    errors: dict[str, str] = {}
-    cleaned: dict = {}
-    try:
-        cleaned["single_use"] = validate.boolean(data, "single_use")
-    except ValidationFailed as exc:
-        errors.update(exc.errors)
-    try:
-        requested = validate.aware_datetime(data, "expires_at") if data.get("expires_at") else None
-        cleaned["expires_at"] = rules.choose_expiry(requested, now=now, days=max_days())
-    except ValidationFailed as exc:
-        errors.update(exc.errors)
-    if errors:
-        raise ValidationFailed(errors)
-    return cleaned
+def new_link(mt: MeetingType, data: dict, *, now: datetime) -> PrivateLink:
+    """Make a link to the type from LinkIn's values; its expiry checked by the domain."""
+    values = load(LinkIn(), data)
+    expires_at = rules.choose_expiry(values["expires_at"], now=now, days=max_days())
+    return create_link(mt, single_use=values["single_use"], expires_at=expires_at, now=now)
 
 
 def create_link(
@@ -116,19 +104,9 @@ def revoke(link: PrivateLink, *, now: datetime) -> PrivateLink:
     return link
 
 
-def link_to_dict(link: PrivateLink, *, now: datetime) -> dict:
-    return {
-        "id": link.id,
-        "meeting_type_id": link.meeting_type_id,
-        "url": url_of(link),
-        "token": token_of(link),
-        "single_use": link.single_use,
-        "state": state_of(link, now),
-        "created_at": link.created_at.isoformat(),
-        "expires_at": link.expires_at.isoformat(),
-        "used_at": link.used_at.isoformat() if link.used_at else None,
-        "revoked_at": link.revoked_at.isoformat() if link.revoked_at else None,
-    }
+def seen(link: PrivateLink, *, now: datetime) -> With:
+    """The link with what LinkOut shows beside its columns: its URL, token and state."""
+    return With(link, url=url_of(link), token=token_of(link), state=state_of(link, now))
 
 
 # --- the attendee's side ----------------------------------------------------------------------

@@ -216,27 +216,6 @@ def shown_url(url: str) -> str:
     return urlunsplit((parts.scheme, host, parts.path, query, ""))
 
 
-def overview_to_dict(found: Overview) -> dict:
-    """Describe the overview for the API, times in ISO 8601."""
-    return {
-        "worker": found.worker,
-        "lanes": [_plain(lane) for lane in found.lanes],
-        "outbox": {
-            "due": found.outbox.due,
-            "pending": found.outbox.pending,
-            "failed": found.outbox.failed,
-            "oldest_due_at": _iso(found.outbox.oldest_due_at),
-            "failed_messages": [_plain(m) for m in found.failed_messages],
-        },
-        "calendars_in_error": [_plain(c) for c in found.calendars_in_error],
-        "write_backs": {
-            "pending": found.write_backs_pending,
-            "failed": found.write_backs_failed,
-            "failing": [_plain(w) for w in found.write_back_problems],
-        },
-    }
-
-
 def _lane_states(seen: list, now: datetime) -> list[LaneState]:
     """Each lane the worker has, with those never recorded (a worker run with --lanes)."""
     by_name = {lane.name: lane for lane in seen}

@@ -7,19 +7,22 @@ import secrets
 from datetime import datetime, timedelta
 from functools import cache
 
-from email_validator import EmailNotValidError, validate_email
 from slugify import slugify
 from sqlalchemy import func, or_, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..domain.errors import Conflict, ValidationFailed
+from ..domain.errors import Conflict, Message, ValidationFailed, _l
 from ..extensions import db
 from ..models import ApiToken, BookingPage, MeetingType, User
-from . import pages, validate
+from ..schemas import check, load
+from ..schemas.accounts import OrganizerIn, PasswordIn
+from ..schemas.fields import Choice, Email
+from . import pages
 from .hours import DEFAULT_HOURS, hours_to_rows
+from .pages import SLUG_TAKEN
 
-# The shortest password an account may have (user creation, invitations, resets, changes).
-MIN_PASSWORD_LENGTH = 8
+# A password as every account form checks it (user creation, invitations, resets, changes).
+PASSWORD = PasswordIn().fields["password"]
 # Last use of an API token is written at most this often, not on every request.
 TOKEN_USE_PRECISION = timedelta(minutes=1)
 
@@ -31,11 +34,7 @@ STARTER_TYPES = (
 
 def normalize_email(value: str, field: str = "email") -> str:
     """Check an address and return it in the form we store (lowercase)."""
-    try:
-        info = validate_email(value or "", check_deliverability=False)
-    except EmailNotValidError as exc:
-        raise ValidationFailed({field: str(exc)}) from None
-    return info.normalized.lower()
+    return check(Email(required=True), value, field)
 
 
 def find_user(email: str) -> User | None:
@@ -62,19 +61,17 @@ def create_organizer(
     timezone: str = "UTC",
 ) -> User:
     """Make an organizer with a published page and the two starter meeting types."""
-    email = normalize_email(email)
-    name = validate.text({"name": name}, "name", required=True)
-    if len(password or "") < MIN_PASSWORD_LENGTH:
-        raise ValidationFailed({"password": "must be at least 8 characters"})
+    given = {"email": email, "name": name, "password": password, "timezone": timezone}
+    values = load(OrganizerIn(), {**given, "slug": slug} if slug else given)
+    email, name, timezone = values["email"], values["name"], values["timezone"]
     if find_user(email):
-        raise Conflict("email", f"an account for {email} already exists")
+        raise Conflict("email", Message(_l("an account for %(email)s already exists"), email=email))
+    slug = values.get("slug")
     if slug:
-        slug = validate.slug({"slug": slug})
         if db.session.scalar(select(BookingPage.id).where(BookingPage.slug == slug)):
-            raise Conflict("slug", f"the page address {slug!r} is taken")
+            raise Conflict("slug", Message(SLUG_TAKEN, slug=slug))
     else:
         slug = unique_page_slug(name)
-    validate.zone({"timezone": timezone})
     user = User(
         email=email,
         name=name,
@@ -123,9 +120,9 @@ def dummy_password_hash() -> str:
     return generate_password_hash(secrets.token_urlsafe(16))
 
 
-def set_password(user: User, password: str) -> None:
-    if len(password or "") < MIN_PASSWORD_LENGTH:
-        raise ValidationFailed({"password": "must be at least 8 characters"})
+def set_password(user: User, password: str, field: str = "password") -> None:
+    """Set a password long enough (ValidationFailed naming `field` otherwise)."""
+    check(PASSWORD, password, field)
     user.password_hash = generate_password_hash(password)
 
 
@@ -211,7 +208,7 @@ def clean_languages(data: dict, languages: list[str]) -> dict:
     for field in ("language", "default_language"):
         if field in data:
             try:
-                cleaned[field] = validate.choice(data, field, tuple(languages))
+                cleaned[field] = check(Choice(languages), data[field], field)
             except ValidationFailed as exc:
                 errors.update(exc.errors)
     if errors:

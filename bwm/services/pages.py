@@ -6,53 +6,32 @@ from flask import g
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import contains_eager
 
-from ..domain.errors import Conflict, ValidationFailed
+from ..domain.errors import Conflict, Message, _l
 from ..extensions import db
 from ..models import BookingPage, MeetingType, OrgSettings
-from . import policy, validate
-from .hours import hours_to_json, hours_to_rows, parse_hours, rows_to_hours
+from ..schemas import load
+from ..schemas.pages import PageIn, PageOut
+from . import policy
+from .hours import hours_to_rows
+
+SLUG_TAKEN = _l("the page address %(slug)s is taken")
 
 
 def page_to_dict(page: BookingPage) -> dict:
-    return {
-        "slug": page.slug,
-        "display_name": page.display_name,
-        "welcome": page.welcome,
-        "timezone": page.timezone,
-        "published": page.published,
-        "hours": hours_to_json(rows_to_hours(page.windows)),
-    }
+    """Describe the page as the API does (the settings form starts from it)."""
+    return PageOut().dump(page)
 
 
 def update_page(page: BookingPage, data: dict) -> BookingPage:
-    """Change the fields given in data; check them all before changing any."""
-    if not isinstance(data, dict):
-        raise ValidationFailed({"body": "give a JSON object"})
-    changes: dict = {}
-    errors: dict[str, str] = {}
-    checks = {
-        "slug": lambda: validate.slug(data),
-        "display_name": lambda: validate.text(data, "display_name", required=True),
-        "welcome": lambda: validate.text(data, "welcome", max_length=5000),
-        "timezone": lambda: validate.zone(data),
-        "published": lambda: validate.boolean(data, "published"),
-        "hours": lambda: parse_hours(data["hours"]),
-    }
-    for field, check in checks.items():
-        if field in data:
-            try:
-                changes[field] = check()
-            except ValidationFailed as exc:
-                errors.update(exc.errors)
-    if errors:
-        raise ValidationFailed(errors)
+    """Change the fields given (PageIn's values, partial; checked here when not yet)."""
+    changes = dict(load(PageIn(), data, partial=True))
     new_slug = changes.get("slug")
     if new_slug and new_slug != page.slug:
         taken = db.session.scalar(
             select(BookingPage.id).where(BookingPage.slug == new_slug, BookingPage.id != page.id)
         )
         if taken:
-            raise Conflict("slug", f"the page address {new_slug!r} is taken")
+            raise Conflict("slug", Message(SLUG_TAKEN, slug=new_slug))
     hours = changes.pop("hours", None)
     for field, value in changes.items():
         setattr(page, field, value)

@@ -10,8 +10,8 @@ from sqlalchemy.exc import IntegrityError
 from ..extensions import db
 from ..jobs.lanes import lane
 from ..models import Booking, MeetingType, ReminderSent
+from ..schemas.meeting_types import REMINDERS
 from .bookings import notify
-from .meeting_types import REMINDER_MAX
 
 
 def due_reminders(now: datetime) -> list[tuple[int, int]]:
@@ -21,7 +21,7 @@ def due_reminders(now: datetime) -> list[tuple[int, int]]:
         .where(
             Booking.status == "confirmed",
             Booking.start > now,
-            Booking.start <= now + timedelta(minutes=REMINDER_MAX),
+            Booking.start <= now + timedelta(minutes=REMINDERS["high"]),
         )
         .order_by(Booking.start)
     ).all()

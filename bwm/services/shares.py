@@ -24,7 +24,7 @@ from ..core import signing
 from ..core.urls import external_url
 from ..domain import policy as rules
 from ..domain.errors import Conflict, ValidationFailed
-from ..domain.policy import DETAILS, OrgPolicy
+from ..domain.policy import OrgPolicy
 from ..domain.shared_calendar import (
     CalendarEvent,
     DayEvents,
@@ -37,9 +37,10 @@ from ..domain.shared_calendar import (
 from ..domain.tokens import TokenError, TokenSigner
 from ..extensions import db
 from ..models import Booking, BusyBlock, CalendarBusy, CalendarShare, MeetingType, User
+from ..schemas import With, load
+from ..schemas.calendar_shares import CalendarShareIn
 from . import policy
 from .bookings import location_text
-from .organizers import normalize_email
 
 SHARE_SALT = "bwm.calendar-share"
 FEED_PAST = timedelta(weeks=4)
@@ -83,46 +84,31 @@ def state_of(share: CalendarShare, org: OrgPolicy | None = None) -> str:
     return "active" if shown_level(share, org) else "closed"
 
 
-def share_to_dict(share: CalendarShare, org: OrgPolicy | None = None) -> dict:
+def seen(share: CalendarShare, org: OrgPolicy | None = None) -> With:
+    """The share with what CalendarShareOut shows beside its columns: links, level, state."""
     org = org or policy.org_policy()
-    return {
-        "id": share.id,
-        "email": share.email,
-        "detail": share.detail,
-        "shown_detail": shown_level(share, org),
-        "state": state_of(share, org),
-        "url": url_of(share),
-        "ics_url": ics_url_of(share),
-        "created_at": share.created_at.isoformat(),
-        "revoked_at": share.revoked_at.isoformat() if share.revoked_at else None,
-    }
+    return With(
+        share,
+        shown_detail=shown_level(share, org),
+        state=state_of(share, org),
+        url=url_of(share),
+        ics_url=ics_url_of(share),
+    )
 
 
 # --- the organizer's side ---------------------------------------------------------------------
 
 
-def clean_new_share(owner: User, data: object, org: OrgPolicy) -> dict:
-    """Check {"email", "detail"}; a level above the organization's maximum names "detail"."""
-    if not isinstance(data, dict):
-        raise ValidationFailed({"body": "give a JSON object"})
+def _check_new_share(owner: User, values: dict, org: OrgPolicy) -> None:
+    """Refuse the owner's own address, and a level above the organization's maximum."""
     errors: dict[str, str] = {}
-    cleaned: dict = {}
-    try:
-        cleaned["email"] = normalize_email(data.get("email") or "")
-        if cleaned["email"] == owner.email.lower():
-            errors["email"] = "that is your own address"
-    except ValidationFailed as exc:
-        errors.update(exc.errors)
-    detail = data.get("detail")
-    if detail not in DETAILS:
-        errors["detail"] = f"must be one of {', '.join(DETAILS)}"
-    elif not rules.may_share_at(org, detail) and org.external_sharing and org.anonymous_sharing:
+    if values["email"] == owner.email.lower():
+        errors["email"] = "that is your own address"
+    detail = values["detail"]
+    if not rules.may_share_at(org, detail) and org.external_sharing and org.anonymous_sharing:
         errors["detail"] = f"is above the organization's maximum level of detail ({org.max_detail})"
-    else:
-        cleaned["detail"] = detail
     if errors:
         raise ValidationFailed(errors)
-    return cleaned
 
 
 def create_share(owner: User, data: object, *, now: datetime) -> CalendarShare:
@@ -132,7 +118,8 @@ def create_share(owner: User, data: object, *, now: datetime) -> CalendarShare:
     when the calendar is already shared with that address (revoke that share first).
     """
     org = policy.org_policy()
-    cleaned = clean_new_share(owner, data, org)
+    cleaned = load(CalendarShareIn(), data)
+    _check_new_share(owner, cleaned, org)
     if not org.external_sharing or not org.anonymous_sharing:
         raise SharingClosed()
     taken = db.session.scalar(

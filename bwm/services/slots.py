@@ -213,39 +213,21 @@ def slots_between(
     return compute(now)
 
 
-def parse_range(
-    args: dict, default_tz: str, *, max_days: int, now: datetime
+def date_range(
+    query: dict, default_tz: str, *, max_days: int, now: datetime
 ) -> tuple[date, date, ZoneInfo]:
-    """Check start, end (dates in tz, inclusive) and tz from a query string.
+    """Fill in and check SlotsQuery's start, end (dates in tz, inclusive) and tz.
 
-    Left out, start is today in tz and end is 30 days after start.
+    Left out, tz is the page's, start is today in tz and end is 30 days after start.
     """
-    errors: dict[str, str] = {}
-    tz_name = args.get("tz") or default_tz
-    tz = get_zone(tz_name)
-    if tz is None:
-        errors["tz"] = "is not a known IANA time zone (like Europe/Stockholm)"
-    parsed: dict[str, date] = {}
-    for field in ("start", "end"):
-        value = args.get(field)
-        if not value:
-            if field == "start":
-                parsed["start"] = now.astimezone(tz or ZoneInfo(default_tz)).date()
-            elif "start" in parsed:
-                parsed["end"] = parsed["start"] + timedelta(days=30)
-            continue
-        try:
-            parsed[field] = date.fromisoformat(value)
-        except ValueError:
-            errors[field] = "is not a date (YYYY-MM-DD)"
-    if not errors:
-        if parsed["end"] < parsed["start"]:
-            errors["end"] = "must not be before start"
-        elif (parsed["end"] - parsed["start"]).days + 1 > max_days:
-            errors["end"] = f"the range may cover at most {max_days} days"
-    if errors:
-        raise ValidationFailed(errors)
-    return parsed["start"], parsed["end"], tz
+    tz = get_zone(query.get("tz") or default_tz) or ZoneInfo("UTC")
+    first = query.get("start") or now.astimezone(tz).date()
+    last = query.get("end") or first + timedelta(days=30)
+    if last < first:
+        raise ValidationFailed({"end": "must not be before start"})
+    if (last - first).days + 1 > max_days:
+        raise ValidationFailed({"end": f"the range may cover at most {max_days} days"})
+    return first, last, tz
 
 
 def day_bounds(first: date, last: date, tz: ZoneInfo) -> tuple[datetime, datetime]:

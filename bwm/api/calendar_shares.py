@@ -1,53 +1,51 @@
-"""JSON API v1 for calendar shares (SPEC §5): list, share (the invitee gets the link by email),
-revoke."""
+"""Calendar shares (SPEC §5): list, share (the invitee gets the link by email), revoke."""
 
 from flask import abort, g, jsonify
 
 from ..extensions import db
+from ..schemas.calendar_shares import CalendarShareIn, CalendarShareList, CalendarShareOut
+from ..schemas.common import ErrorOut
 from ..services import policy, shares
 from ..web import now
-from . import bp
 from .auth import token_required
-from .views import json_body
+from .blueprint import bp
 
 
 @bp.get("/me/calendar-shares")
 @token_required
+@bp.response(200, CalendarShareList)
 def calendar_share_list():
     """List the organizer's calendar shares, newest first, with the level each shows now."""
     org = policy.org_policy()
-    return jsonify(
-        {
-            "calendar_shares": [
-                shares.share_to_dict(share, org) for share in shares.shares_of(g.api_user)
-            ]
-        }
-    )
+    return {"calendar_shares": [shares.seen(share, org) for share in shares.shares_of(g.api_user)]}
 
 
 @bp.post("/me/calendar-shares")
 @token_required
-def calendar_share_create():
+@bp.arguments(CalendarShareIn)
+@bp.response(201, CalendarShareOut)
+@bp.alt_response(403, schema=ErrorOut, description="the organization does not allow sharing")
+def calendar_share_create(values: dict):
     """Share the organizer's calendar with an address at a level of detail; email the link."""
     current = now()
     try:
-        share = shares.create_share(g.api_user, json_body(), now=current)
+        share = shares.create_share(g.api_user, values, now=current)
     except shares.SharingClosed:
         db.session.rollback()
         return jsonify(
             {"error": "the organization does not allow sharing calendars with people outside"}
         ), 403
     db.session.commit()
-    return jsonify(shares.share_to_dict(share)), 201
+    return shares.seen(share)
 
 
-@bp.delete("/me/calendar-shares/<int:share_id>")
+@bp.delete("/me/calendar-shares/<int:id>")
 @token_required
-def calendar_share_revoke(share_id: int):
+@bp.response(204)
+def calendar_share_revoke(id: int):
     """Revoke a share; its link answers 410 from now on."""
-    share = shares.own_share(share_id, g.api_user.id)
+    share = shares.own_share(id, g.api_user.id)
     if share is None:
         abort(404, description="no such calendar share")
     shares.revoke(share, now=now())
     db.session.commit()
-    return "", 204

@@ -1,0 +1,77 @@
+"""Bookings (SPEC §5): what an attendee sends, and the booking every answer shows."""
+
+from marshmallow import fields
+
+from . import In, Inline, Out
+from .fields import Choice, Day, Email, Instant, Instants, Text, Zone
+
+STATUSES = ("confirmed", "cancelled")
+
+
+class BookingIn(In):
+    start = Instant(required=True, metadata={"description": "one of the free starts"})
+    name = Text(required=True)
+    email = Email(required=True)
+    note = Text(max_length=2000, load_default="")
+    timezone = Zone(
+        allow_none=True, load_default=None, metadata={"description": "the attendee's; the page's"}
+    )
+
+
+class RescheduleIn(In):
+    start = Instant(required=True)
+
+
+class CancelIn(In):
+    reason = Text(max_length=2000, load_default="")
+
+
+def _zone(booking) -> str:
+    return booking.attendee_timezone
+
+
+class Attendee(Out):
+    name = fields.String(attribute="attendee_name", required=True)
+    email = fields.String(attribute="attendee_email", required=True)
+    timezone = fields.String(attribute="attendee_timezone", required=True)
+
+
+class BookingOut(Out):
+    uid = fields.String(required=True)
+    start = Instant(zone=_zone, required=True)
+    end = Instant(zone=_zone, required=True)
+    status = fields.String(required=True, metadata={"enum": list(STATUSES)})
+    meeting_type = fields.String(attribute="meeting_type.slug", required=True)
+    attendee = Inline(Attendee, required=True)
+    note = fields.String(required=True)
+    online_meeting_url = fields.String(required=True, allow_none=True)
+
+
+class BookingEnvelope(Out):
+    booking = fields.Nested(BookingOut, required=True)
+
+
+class BookingCreated(Out):
+    booking = fields.Nested(BookingOut, required=True)
+    manage_url = fields.String(required=True, metadata={"description": "the attendee's link"})
+
+
+class BookingsQuery(In):
+    from_ = Day(data_key="from", metadata={"description": "first date, in the page's zone"})
+    to = Day(metadata={"description": "last date, in the page's zone"})
+    status = Choice(STATUSES)
+
+
+class BookingList(Out):
+    bookings = fields.List(fields.Nested(BookingOut), required=True)
+
+
+class SlotsQuery(In):
+    start = Day(metadata={"description": "first date in tz; today when left out"})
+    end = Day(metadata={"description": "last date in tz, inclusive; start + 30 days when left out"})
+    tz = Zone(metadata={"description": "the zone of the dates and answers; the page's"})
+
+
+class SlotsOut(Out):
+    timezone = fields.String(required=True)
+    slots = Instants(required=True)

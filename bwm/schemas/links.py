@@ -1,0 +1,34 @@
+"""Private links to one meeting type (SPEC §5)."""
+
+from marshmallow import fields
+
+from . import In, Out
+from .fields import Flag, Instant
+
+STATES = ("active", "expired", "used", "revoked")
+
+
+class LinkIn(In):
+    single_use = Flag(load_default=False)
+    expires_at = Instant(
+        allow_none=True,
+        load_default=None,
+        metadata={"description": "by default and at most BWM_PRIVATE_LINK_DAYS from now"},
+    )
+
+
+class LinkOut(Out):
+    id = fields.Integer(required=True)
+    meeting_type_id = fields.Integer(required=True)
+    url = fields.String(required=True)
+    token = fields.String(required=True)
+    single_use = fields.Boolean(required=True)
+    state = fields.String(required=True, metadata={"enum": list(STATES)})
+    created_at = Instant(required=True)
+    expires_at = Instant(required=True)
+    used_at = Instant(required=True, allow_none=True)
+    revoked_at = Instant(required=True, allow_none=True)
+
+
+class LinkList(Out):
+    links = fields.List(fields.Nested(LinkOut), required=True)

@@ -1,0 +1,45 @@
+"""The organizer's booking page, and what attendees see of it."""
+
+from marshmallow import fields
+
+from . import In, Out
+from .fields import Flag, Hours, Slug, Text, Zone
+
+
+class PageIn(In):
+    """A change to the page: only the fields given change."""
+
+    slug = Slug()
+    display_name = Text(required=True)
+    welcome = Text(max_length=5000)
+    timezone = Zone()
+    published = Flag()
+    hours = Hours()
+
+
+class PageOut(Out):
+    slug = fields.String(required=True)
+    display_name = fields.String(required=True)
+    welcome = fields.String(required=True)
+    timezone = fields.String(required=True)
+    published = fields.Boolean(required=True)
+    hours = Hours(attribute="windows", required=True)
+
+
+class PublicPage(Out):
+    slug = fields.String(required=True)
+    display_name = fields.String(required=True)
+    timezone = fields.String(required=True)
+
+
+class PublicMeetingType(Out):
+    slug = fields.String(required=True)
+    title = fields.String(required=True)
+    duration_minutes = fields.Integer(required=True)
+    description = fields.String(required=True)
+    location_kind = fields.String(required=True)
+
+
+class PublicPageOut(Out):
+    page = fields.Nested(PublicPage, required=True)
+    meeting_types = fields.List(fields.Nested(PublicMeetingType), required=True)
