@@ -3,10 +3,12 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, RadioField, StringField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired
 
 from ..domain.policy import DETAILS, USER_POLICIES
 from ..organizer.forms import choices
+from ..schemas import html_attributes
+from ..schemas.accounts import OrganizerIn, PasswordIn
 from ..services.policy import DETAIL_LABELS, POLICY_LABELS
 
 
@@ -37,9 +39,16 @@ class OrgSettingsForm(FlaskForm):
 
 
 class NewUserForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
-    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
-    password = PasswordField(_l("Password"), validators=[Optional(), Length(min=8, max=500)])
+    name = StringField(
+        _l("Name"), validators=[DataRequired()], render_kw=html_attributes(OrganizerIn, "name")
+    )
+    email = EmailField(
+        _l("Email"), validators=[DataRequired()], render_kw=html_attributes(OrganizerIn, "email")
+    )
+    # Left empty, the person is invited to choose one; given, the schema checks it.
+    password = PasswordField(
+        _l("Password"), render_kw={**html_attributes(PasswordIn, "password"), "required": False}
+    )
     invite = BooleanField(_l("Invite by email: they choose their own password"))
     admin = BooleanField(_l("Administrator"))
 
@@ -53,7 +62,9 @@ class UserSettingForm(FlaskForm):
 
 class SetPasswordForm(FlaskForm):
     password = PasswordField(
-        _l("New password"), validators=[DataRequired(), Length(min=8, max=500)]
+        _l("New password"),
+        validators=[DataRequired()],
+        render_kw=html_attributes(PasswordIn, "password"),
     )
     confirm = PasswordField(_l("Repeat the password"), validators=[DataRequired()])
 

@@ -4,7 +4,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
 
-from ..schemas.accounts import MIN_PASSWORD_LENGTH
+from ..schemas import html_attributes
+from ..schemas.accounts import MIN_PASSWORD_LENGTH, PasswordIn
 
 
 class LoginForm(FlaskForm):
@@ -20,7 +21,8 @@ class ForgotPasswordForm(FlaskForm):
 class ResetPasswordForm(FlaskForm):
     new_password = PasswordField(
         _l("New password"),
-        validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=500)],
+        validators=[DataRequired()],
+        render_kw=html_attributes(PasswordIn, "password"),
     )
     confirm_password = PasswordField(
         _l("Repeat the new password"), validators=[DataRequired(), Length(max=500)]

@@ -25,7 +25,7 @@ from wtforms.widgets import CheckboxInput, ListWidget, NumberInput
 
 from ..domain.zones import zone_names
 from ..schemas import html_attributes
-from ..schemas.accounts import MIN_PASSWORD_LENGTH
+from ..schemas.accounts import OrganizerIn, PasswordIn, ProfileIn
 from ..schemas.meeting_types import MeetingTypeIn
 from ..web import language_choices
 
@@ -183,7 +183,9 @@ class CancelBookingForm(FlaskForm):
 
 
 class AccountProfileForm(FlaskForm):
-    name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=200)])
+    name = StringField(
+        _l("Your name"), validators=[DataRequired()], render_kw=html_attributes(ProfileIn, "name")
+    )
     # The service checks the code (an unknown one is a 422 beside the field, nothing saved).
     language = SelectField(_l("Your language"), validate_choice=False)
 
@@ -198,7 +200,8 @@ class PasswordChangeForm(FlaskForm):
     )
     new_password = PasswordField(
         _l("New password"),
-        validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=500)],
+        validators=[DataRequired()],
+        render_kw=html_attributes(PasswordIn, "password"),
     )
     confirm_password = PasswordField(
         _l("Repeat the new password"), validators=[DataRequired(), Length(max=500)]
@@ -206,7 +209,11 @@ class PasswordChangeForm(FlaskForm):
 
 
 class EmailChangeForm(FlaskForm):
-    email = EmailField(_l("New email address"), validators=[DataRequired(), Length(max=254)])
+    email = EmailField(
+        _l("New email address"),
+        validators=[DataRequired()],
+        render_kw=html_attributes(OrganizerIn, "email"),
+    )
     password = PasswordField(
         _l("Your current password"), validators=[DataRequired(), Length(max=500)]
     )
