@@ -1,6 +1,6 @@
 """The JSON API of SPEC §5: the public read side and the organizer side."""
 
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -96,15 +96,18 @@ def test_bad_slot_queries_are_422_naming_the_field(client, organizer, query, fie
     assert field in response.json["errors"]
 
 
-def test_slots_default_to_the_next_30_days(client, organizer):
+def test_slots_default_to_the_next_30_days(make_app, clock, organizer):
+    # 23:30 UTC on Sunday 31 January is already Monday 1 February on the page (Stockholm).
+    clock.now = datetime(2027, 1, 31, 23, 30, tzinfo=UTC)
+    client = make_app(CLOCK=clock).test_client()
     response = client.get("/api/v1/pages/ann/types/30-minute-meeting/slots")
     assert response.status_code == 200
-    starts = [datetime.fromisoformat(s) for s in response.json["slots"]]
-    today = datetime.now(ZoneInfo("Europe/Stockholm")).date()
-    assert starts
-    assert min(s.date() for s in starts) >= today
-    assert max(s.date() for s in starts) <= today + timedelta(days=30)
-    assert max(s.date() for s in starts) >= today + timedelta(days=25)
+    assert response.json["timezone"] == "Europe/Stockholm"
+    days = sorted({datetime.fromisoformat(s).date() for s in response.json["slots"]})
+    # From today in the page's zone to 30 days on (Wednesday 3 March), weekdays only.
+    assert days[0] == date(2027, 2, 1)
+    assert days[-1] == date(2027, 2, 1) + timedelta(days=30) == date(2027, 3, 3)
+    assert len(days) == 23
 
 
 def test_private_type_has_no_public_slots(client, organizer):
