@@ -10,7 +10,7 @@ from ..models import PrivateLink
 from ..services import links
 from ..web import now
 from .blueprint import bp
-from .views import BookingFlow, run_booking
+from .booking import BookingFlow, run_booking
 
 
 def _open_or_error(token: str) -> PrivateLink:

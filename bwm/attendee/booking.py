@@ -1,0 +1,152 @@
+"""Booking a chosen time: the form, its checks, and the "taken" page (/b/<page>/<type>/book;
+private links run the same flow)."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import (
+    current_app,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import get_locale
+from flask_babel import gettext as _
+
+from ..domain.errors import SlotTaken
+from ..domain.tokens import TokenError
+from ..domain.zones import get_zone
+from ..extensions import db, limiter
+from ..models import MeetingType, PrivateLink
+from ..schemas.bookings import BookingIn
+from ..services import bookings, slots
+from ..web import checked, now
+from .blueprint import bp
+from .forms import BookingForm
+from .pages import parse_start, picker_context, type_or_404
+
+
+@dataclass
+class BookingFlow:
+    """Where one booking flow lives: a public type's URLs or a private link's."""
+
+    mt: MeetingType
+    picker_endpoint: str
+    values: dict  # the URL values of both endpoints: slug and type_slug, or token
+    book_endpoint: str
+    page_template: str
+    link: PrivateLink | None = None
+
+    def picker_context(self, args: dict | None = None) -> dict:
+        context = picker_context(
+            self.mt, self.picker_endpoint, self.values, self.book_endpoint, args
+        )
+        return {**context, **self.values}
+
+
+def _booking_form_page(flow: BookingFlow, form: BookingForm, start: datetime, status: int = 200):
+    mt = flow.mt
+    tz = get_zone(form.timezone.data) or get_zone(mt.page.timezone)
+    local = start.astimezone(tz)
+    return (
+        render_template(
+            "attendee/book.html",
+            flow=flow,
+            page=mt.page,
+            mt=mt,
+            form=form,
+            start=local,
+            end=(start + timedelta(minutes=mt.duration_minutes)).astimezone(tz),
+            organizer_start=start.astimezone(get_zone(mt.page.timezone)),
+            tz=tz,
+            back=url_for(
+                flow.picker_endpoint,
+                **flow.values,
+                tz=tz.key,
+                month=local.strftime("%Y-%m"),
+                date=local.date().isoformat(),
+            ),
+            **flow.values,
+        ),
+        status,
+    )
+
+
+def _taken_page(flow: BookingFlow, start: datetime | None, tz_key: str):
+    """Answer 409 with the fresh times of the day that was asked for."""
+    args = {"tz": tz_key}
+    if start is not None:
+        local = start.astimezone(get_zone(tz_key) or get_zone(flow.mt.page.timezone))
+        args.update(month=local.strftime("%Y-%m"), date=local.date().isoformat())
+    return make_response(
+        render_template(
+            flow.page_template,
+            taken=_("Sorry, that time was just taken. Please pick another one."),
+            **flow.picker_context(args),
+        ),
+        409,
+    )
+
+
+def run_booking(flow: BookingFlow):
+    """Ask for name, email and note for the chosen time (GET), then book it (POST)."""
+    mt = flow.mt
+    form = BookingForm()
+    if request.method == "GET":
+        form.start.data = request.args.get("start")
+        form.timezone.data = request.args.get("tz") or mt.page.timezone
+    start = parse_start(form.start.data)
+    tz_key = form.timezone.data if get_zone(form.timezone.data) else mt.page.timezone
+    if start is None:
+        return redirect(url_for(flow.picker_endpoint, **flow.values))
+    if request.method == "GET":
+        if not _still_free(mt, start):
+            return _taken_page(flow, start, tz_key)
+        return _booking_form_page(flow, form, start)
+    values = checked(
+        form,
+        BookingIn(),
+        {
+            "start": form.start.data,
+            "name": form.name.data,
+            "email": form.email.data,
+            "note": form.note.data,
+            "timezone": tz_key,
+        },
+    )
+    if values is None:
+        return _booking_form_page(flow, form, start, 422)
+    try:
+        booking = bookings.book(
+            mt, values, now=now(), language=str(get_locale() or "en"), link=flow.link
+        )
+        token = bookings.manage_token(booking)  # before the commit expires the row
+        db.session.commit()
+    except SlotTaken:
+        db.session.rollback()
+        return _taken_page(flow, start, tz_key)
+    except TokenError:
+        db.session.rollback()  # the link was used, expired or revoked meanwhile: the 410 page
+        raise
+    return redirect(url_for("attendee.manage", token=token), 303)
+
+
+@bp.route("/b/<slug>/<type_slug>/book", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["RATELIMIT_BOOKING"], methods=["POST"])
+def book(slug: str, type_slug: str):
+    """Ask for name, email and note for the chosen time, then book it."""
+    return run_booking(
+        BookingFlow(
+            mt=type_or_404(slug, type_slug),
+            picker_endpoint="attendee.meeting_type",
+            values={"slug": slug, "type_slug": type_slug},
+            book_endpoint="attendee.book",
+            page_template="attendee/meeting_type.html",
+        )
+    )
+
+
+def _still_free(mt: MeetingType, start: datetime) -> bool:
+    return slots.is_free(mt, start, now=now())

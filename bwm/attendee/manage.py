@@ -1,0 +1,192 @@
+"""Managing a booking from its link (/m/<token>): see it, download it, cancel, reschedule."""
+
+from flask import (
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+
+from ..domain.errors import BookingClosed, SlotTaken
+from ..domain.zones import get_zone
+from ..extensions import db
+from ..htmx import render_htmx
+from ..models import Booking
+from ..schemas.bookings import CancelIn
+from ..services import bookings, policy
+from ..web import checked, now
+from .blueprint import bp
+from .forms import CancelForm, RescheduleForm
+from .pages import parse_start, picker_context
+
+
+def _booking_or_error(token: str) -> Booking:
+    return bookings.booking_for_token(token)  # TokenError -> 404 page (errors.py)
+
+
+def _manage_context(booking: Booking) -> dict:
+    tz = get_zone(booking.attendee_timezone)
+    organizer_tz = get_zone(booking.meeting_type.page.timezone)
+    current = now()
+    return {
+        "booking": booking,
+        "mt": booking.meeting_type,
+        "page": booking.meeting_type.page,
+        "organizer": booking.meeting_type.page.user,
+        "start": booking.start.astimezone(tz),
+        "end": booking.end.astimezone(tz),
+        "organizer_start": booking.start.astimezone(organizer_tz),
+        "organizer_end": booking.end.astimezone(organizer_tz),
+        "tz": tz,
+        "organizer_tz": organizer_tz,
+        "changeable": booking.status == "confirmed" and booking.start > current,
+        "past": booking.start <= current,
+        "token": request.view_args["token"],
+        "location": bookings.location_text(booking.meeting_type),
+        # Turned off by the organization's policy: cancelling still works, moving doesn't.
+        "organizer_available": policy.may_publish(booking.meeting_type.page.user),
+    }
+
+
+@bp.get("/m/<token>")
+def manage(token: str):
+    """Show one booking to its attendee, with reschedule and cancel."""
+    booking = _booking_or_error(token)
+    return render_template(
+        "attendee/manage.html", cancel_form=CancelForm(), **_manage_context(booking)
+    )
+
+
+@bp.get("/m/<token>/invite.ics")
+def manage_ics(token: str):
+    """Download the booking as an .ics file to add to a calendar."""
+    booking = _booking_or_error(token)
+    body = bookings.invitation(booking, for_attendee=True, now=now())
+    response = make_response(body)
+    response.headers["Content-Type"] = "text/calendar; charset=utf-8"
+    response.headers["Content-Disposition"] = 'attachment; filename="invite.ics"'
+    return response
+
+
+def _unavailable_page(booking: Booking):
+    """Answer 403: the organizer is turned off, so the booking can't move (it can be cancelled)."""
+    message = _(
+        "The organizer's booking page is not available at the moment, so this booking can't be "
+        "moved. You can still cancel it."
+    )
+    return (
+        render_template(
+            "attendee/manage.html",
+            closed=message,
+            cancel_form=CancelForm(),
+            **_manage_context(booking),
+        ),
+        403,
+    )
+
+
+def _closed_page(booking: Booking, reason: str):
+    message = (
+        _("This booking was cancelled, so it can't be changed.")
+        if reason == "cancelled"
+        else _("This meeting has already taken place, so it can't be changed.")
+    )
+    return (
+        render_template(
+            "attendee/manage.html",
+            closed=message,
+            cancel_form=CancelForm(),
+            **_manage_context(booking),
+        ),
+        410,
+    )
+
+
+@bp.post("/m/<token>/cancel")
+def manage_cancel(token: str):
+    """Cancel the booking, with an optional reason."""
+    booking = _booking_or_error(token)
+    form = CancelForm()
+    values = checked(form, CancelIn(), {"reason": form.reason.data})
+    if values is None:
+        return render_template(
+            "attendee/manage.html", cancel_form=form, **_manage_context(booking)
+        ), 422
+    try:
+        bookings.cancel(booking, reason=values["reason"], now=now(), by="attendee")
+        db.session.commit()
+    except BookingClosed as exc:
+        db.session.rollback()
+        return _closed_page(booking, exc.reason)
+    return redirect(url_for("attendee.manage", token=token), 303)
+
+
+@bp.get("/m/<token>/reschedule")
+def manage_reschedule(token: str):
+    """Show the picker for a new time of the booking."""
+    booking = _booking_or_error(token)
+    if booking.status != "confirmed" or booking.start <= now():
+        return _closed_page(booking, "cancelled" if booking.status != "confirmed" else "past")
+    if not policy.may_publish(booking.meeting_type.page.user):
+        return _unavailable_page(booking)
+    context = picker_context(
+        booking.meeting_type,
+        "attendee.manage_reschedule",
+        {"token": token},
+        "attendee.manage_reschedule_confirm",
+    )
+    return render_htmx(
+        "attendee/reschedule.html",
+        "attendee/_picker.html",
+        booking=booking,
+        token=token,
+        **context,
+    )
+
+
+@bp.route("/m/<token>/reschedule/confirm", methods=["GET", "POST"])
+def manage_reschedule_confirm(token: str):
+    """Confirm the new time (GET shows it; POST moves the booking)."""
+    booking = _booking_or_error(token)
+    if not policy.may_publish(booking.meeting_type.page.user):
+        return _unavailable_page(booking)
+    form = RescheduleForm()
+    if request.method == "GET":
+        form.start.data = request.args.get("start")
+    start = parse_start(form.start.data)
+    if start is None:
+        return redirect(url_for("attendee.manage_reschedule", token=token))
+    tz = get_zone(request.args.get("tz") or booking.attendee_timezone) or get_zone(
+        booking.attendee_timezone
+    )
+    if request.method == "GET":
+        return render_template(
+            "attendee/reschedule_confirm.html",
+            form=form,
+            new_start=start.astimezone(tz),
+            new_tz=tz,
+            **_manage_context(booking),
+        )
+    try:
+        bookings.reschedule(booking, start, now=now())
+        db.session.commit()
+    except BookingClosed as exc:
+        db.session.rollback()
+        return _closed_page(booking, exc.reason)
+    except SlotTaken:
+        db.session.rollback()
+        local = start.astimezone(tz)
+        return redirect(
+            url_for(
+                "attendee.manage_reschedule",
+                token=token,
+                tz=tz.key,
+                month=local.strftime("%Y-%m"),
+                date=local.date().isoformat(),
+                taken=1,
+            ),
+            303,
+        )
+    return redirect(url_for("attendee.manage", token=token), 303)
