@@ -20,13 +20,15 @@ import re
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-import recurring_ical_events
-from icalendar import Calendar, Component, Event
-from icalendar.error import IncompleteComponent, InvalidCalendar
-
 from .invitations import BookingFacts, booking_vevent, new_calendar
+
+# icalendar and recurring-ical-events are loaded on first use, in the functions that need them:
+# a web worker that serves no calendar never needs them.
+if TYPE_CHECKING:
+    from icalendar import Calendar, Component, Event
 
 Interval = tuple[datetime, datetime]
 
@@ -66,6 +68,8 @@ class NotICalendar(ValueError):
 
 def parse_calendars(data: bytes | str) -> list[Calendar]:
     """Read one or more VCALENDARs; NotICalendar when the data is something else."""
+    from icalendar import Calendar
+
     text = data.decode("utf-8", errors="replace") if isinstance(data, bytes) else data
     text = text.lstrip("\ufeff \t\r\n")
     if not text[:15].upper().startswith("BEGIN:VCALENDAR"):
@@ -118,6 +122,8 @@ def busy_intervals(
     without a start (no DTSTART, or one icalendar can't read). Raises NotICalendar when a
     calendar can't be expanded or holds more than MAX_OCCURRENCES in the window.
     """
+    import recurring_ical_events
+
     found: set[BusyEvent] = set()
     lo, hi = start - _MARGIN, end + _MARGIN
     for cal in calendars:
@@ -188,6 +194,8 @@ def _without_startless_events(cal: Calendar) -> Calendar:
     about when it is, and recurring-ical-events fails on the whole calendar for it (KeyError,
     AttributeError) instead of skipping it.
     """
+    from icalendar import Calendar
+
     startless = {id(c) for c in cal.subcomponents if c.name == "VEVENT" and not _has_start(c)}
     if not startless:
         return cal
@@ -198,6 +206,8 @@ def _without_startless_events(cal: Calendar) -> Calendar:
 
 
 def _has_start(event: Component) -> bool:
+    from icalendar.error import IncompleteComponent, InvalidCalendar
+
     try:
         return isinstance(event.start, date)  # a datetime is a date too
     except (IncompleteComponent, InvalidCalendar):  # icalendar's words for no or a bad DTSTART
@@ -209,6 +219,8 @@ def _check_density(cal: Calendar, days: float) -> None:
 
     Checked on the rule before expanding anything: expansion itself can't be stopped midway.
     """
+    from icalendar.error import InvalidCalendar
+
     for event in cal.walk("VEVENT"):
         rules = event.get("RRULE")
         for rule in rules if isinstance(rules, list) else [rules] if rules else []:
@@ -234,6 +246,8 @@ def _check_density(cal: Calendar, days: float) -> None:
 
 
 def _event_interval(event: Component, tz: ZoneInfo) -> Interval | None:
+    from icalendar.error import IncompleteComponent, InvalidCalendar
+
     try:
         start, end = event.start, event.end
     except (IncompleteComponent, InvalidCalendar):  # no DTSTART, DTEND against DURATION ...

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
-from icalendar import Calendar, Event, vCalAddress, vText
+# icalendar is loaded on first use: a web worker that serves no calendar never needs it.
+if TYPE_CHECKING:
+    from icalendar import Calendar, Event, vCalAddress
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,8 @@ class BookingFacts:
 
 
 def _address(name: str, email: str, role: str | None = None) -> vCalAddress:
+    from icalendar import vCalAddress, vText
+
     address = vCalAddress(f"mailto:{email}")
     address.params["CN"] = vText(name)
     if role:
@@ -42,6 +47,8 @@ def _address(name: str, email: str, role: str | None = None) -> vCalAddress:
 
 def new_calendar() -> Calendar:
     """An empty VCALENDAR as bwm writes them."""
+    from icalendar import Calendar
+
     cal = Calendar()
     cal.add("prodid", "-//bwm//Bookings with me//EN")
     cal.add("version", "2.0")
@@ -51,6 +58,8 @@ def new_calendar() -> Calendar:
 
 def booking_vevent(facts: BookingFacts, *, stamp: datetime) -> Event:
     """The VEVENT fields every copy of a booking shares: UID, SEQUENCE, stamps, times, title."""
+    from icalendar import Event
+
     event = Event()
     event.add("uid", facts.uid)
     event.add("sequence", facts.sequence)

@@ -10,8 +10,6 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Event
-
 from .policy import DETAILS
 
 BUSY = "Busy"
@@ -103,6 +101,9 @@ def build_feed(
     UIDs are the event's key with uid_salt, so they stay the same from one fetch to the next and
     tell nothing about the organizer's other calendars.
     """
+    # Loaded on first use: a web worker that serves no calendar never needs icalendar.
+    from icalendar import Calendar, Event
+
     cal = Calendar()
     cal.add("prodid", "-//bwm//Bookings with me//EN")
     cal.add("version", "2.0")
