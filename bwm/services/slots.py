@@ -6,7 +6,20 @@ from collections import Counter
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import CompoundSelect, Select, bindparam, func, literal, select, union_all
+from sqlalchemy import (
+    ColumnElement,
+    CursorResult,
+    Executable,
+    Select,
+    String,
+    bindparam,
+    cast,
+    func,
+    select,
+    union_all,
+)
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement, aggregate_strings
 
 from ..domain.availability import Availability, Rules, compute_slots, is_slot_free
 from ..domain.errors import ValidationFailed
@@ -28,17 +41,28 @@ from .hours import rows_to_hours, rows_to_overrides
 PAD = timedelta(days=1)
 
 
+def _read(statement: Executable, params: dict[str, object]) -> CursorResult:
+    """Run a statement of columns (never objects) in the session's transaction.
+
+    Through the session's connection, so its rows skip the ORM's handling of results; changes
+    waiting in the session are flushed first, as Session.execute would.
+    """
+    session = db.session()
+    session.flush()
+    return session.connection().execute(statement, params)
+
+
 def availability_of(mt: MeetingType) -> Availability:
     """The type's weekly hours (its own, or its page's) and date overrides, read as plain rows."""
     page = mt.page
     if mt.custom_hours:
-        windows = db.session.execute(_TYPE_WINDOWS, {"type_id": mt.id})
+        windows = _read(_TYPE_WINDOWS, {"type_id": mt.id})
     else:
-        windows = db.session.execute(_PAGE_WINDOWS, {"page_id": page.id})
+        windows = _read(_PAGE_WINDOWS, {"page_id": page.id})
     return Availability(
         tz=ZoneInfo(page.timezone),
         weekly=rows_to_hours(windows),
-        overrides=rows_to_overrides(db.session.execute(_OVERRIDES, {"type_id": mt.id})),
+        overrides=rows_to_overrides(_read(_OVERRIDES, {"type_id": mt.id})),
     )
 
 
@@ -81,12 +105,32 @@ def busy_intervals(
     [start, end) lies within the organizer's longest buffer before plus longest after of it.
     """
     pad = buffer_reach(user_id)
-    rows = db.session.execute(
+    busy, booked = _read(
         _BUSY, {"user_id": user_id, **_around(start, end, pad, exclude_booking)}
-    )
+    ).one()
+    return _utc_times(busy) + _padded_times(booked)
+
+
+def _utc_times(text: str | None) -> list[tuple[datetime, datetime]]:
+    """Parse "start,end,start,end,..." of stored UTC times into pairs of aware datetimes."""
+    if not text:
+        return []
+    times = map(datetime.fromisoformat, (text.replace(",", "+00:00,") + "+00:00").split(","))
+    return list(zip(times, times, strict=True))
+
+
+def _padded_times(text: str | None) -> list[tuple[datetime, datetime]]:
+    """Parse "start,end,before,after,..." of bookings into intervals padded by their buffers."""
+    if not text:
+        return []
+    fields = text.split(",")
+    parse = datetime.fromisoformat
     return [
-        (s - timedelta(minutes=before), e + timedelta(minutes=after)) if before or after else (s, e)
-        for s, e, before, after in rows
+        (
+            parse(fields[i] + "+00:00") - timedelta(minutes=int(fields[i + 2])),
+            parse(fields[i + 1] + "+00:00") + timedelta(minutes=int(fields[i + 3])),
+        )
+        for i in range(0, len(fields), 4)
     ]
 
 
@@ -99,24 +143,57 @@ def _around(
     return {"lo": start - pad, "hi": end + pad, "exclude": exclude}
 
 
-def _busy_statement() -> CompoundSelect:
-    """Busy blocks, connected calendars' busy time as of their last good sync (never the
-    network here) and bookings with their types' buffers, between :lo and :hi, in one query."""
+class utc_text(FunctionElement):
+    """A UTC time column as text, "YYYY-MM-DD HH:MM:SS.ffffff" (fromisoformat reads it)."""
+
+    type = String()
+    name = "utc_text"
+    inherit_cache = True
+
+
+@compiles(utc_text)
+def _utc_text(element, compiler, **kw) -> str:
+    # SQLite: SQLAlchemy stores the column as that text already.
+    return compiler.process(element.clauses, **kw)
+
+
+@compiles(utc_text, "postgresql")
+def _utc_text_postgresql(element, compiler, **kw) -> str:
+    return f"to_char({compiler.process(element.clauses, **kw)}, 'YYYY-MM-DD HH24:MI:SS.US')"
+
+
+def _busy_statement() -> Select:
+    """Busy blocks and connected calendars' busy time as of their last good sync (never the
+    network here), then bookings with their types' buffers, between :lo and :hi, in one query.
+
+    Each kind comes back as one string ("start,end,..." and "start,end,before,after,..."),
+    split and parsed by C functions, rather than as a row and two datetime conversions per
+    interval: an organizer's month can hold thousands of intervals.
+    """
     user_id, lo, hi = bindparam("user_id"), bindparam("lo"), bindparam("hi")
-    none = literal(0)
-    return union_all(
-        select(BusyBlock.start, BusyBlock.end, none, none).where(
+
+    def span(table) -> ColumnElement[str]:
+        return utc_text(table.start) + "," + utc_text(table.end)
+
+    spans = union_all(
+        select(span(BusyBlock).label("span")).where(
             BusyBlock.user_id == user_id, BusyBlock.start < hi, BusyBlock.end > lo
         ),
-        select(CalendarBusy.start, CalendarBusy.end, none, none).where(
+        select(span(CalendarBusy).label("span")).where(
             CalendarBusy.user_id == user_id, CalendarBusy.start < hi, CalendarBusy.end > lo
         ),
-        select(
-            Booking.start,
-            Booking.end,
-            MeetingType.buffer_before_minutes,
-            MeetingType.buffer_after_minutes,
-        )
+    ).subquery()
+    booked = (
+        span(Booking)
+        + ","
+        + cast(MeetingType.buffer_before_minutes, String)
+        + ","
+        + cast(MeetingType.buffer_after_minutes, String)
+    )
+    return select(
+        select(aggregate_strings(spans.c.span, ",")).scalar_subquery(),
+        select(aggregate_strings(booked, ","))
+        .select_from(Booking)
         .join(MeetingType, Booking.meeting_type_id == MeetingType.id)
         .where(
             Booking.user_id == user_id,
@@ -124,7 +201,8 @@ def _busy_statement() -> CompoundSelect:
             Booking.start < hi,
             Booking.end > lo,
             Booking.id != bindparam("exclude"),
-        ),
+        )
+        .scalar_subquery(),
     )
 
 
@@ -133,7 +211,7 @@ _BUSY = _busy_statement()
 
 def buffer_reach(user_id: int) -> timedelta:
     """The organizer's longest buffer before plus longest buffer after, over all their types."""
-    before, after = db.session.execute(_REACH, {"user_id": user_id}).one()
+    before, after = _read(_REACH, {"user_id": user_id}).one()
     return timedelta(minutes=before + after)
 
 
@@ -167,9 +245,9 @@ def count_per_day(
     exclude_booking: int | None = None,
 ) -> Counter[date]:
     """Count a type's confirmed bookings per local date in tz, around [start, end)."""
-    starts = db.session.scalars(
+    starts = _read(
         _TYPE_BOOKINGS, {"type_id": type_id, **_around(start, end, PAD, exclude_booking)}
-    )
+    ).scalars()
     return Counter(s.astimezone(tz).date() for s in starts)
 
 
