@@ -23,15 +23,15 @@ from sqlalchemy import bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from ..calendars import CalendarError, check_public_url
-from ..core import signing
-from ..core.signals import booking_changed
-from ..domain.calendar_events import BusyEvent, booking_resource, bookings_feed
-from ..domain.errors import Conflict, ValidationFailed
-from ..extensions import db
-from ..jobs.lanes import lane
-from ..jobs.queue import PASS_BUDGET, JobQueue
-from ..models import (
+from ...calendars import CalendarError, check_public_url
+from ...core import signing
+from ...core.signals import booking_changed
+from ...domain.calendar_events import BusyEvent, booking_resource, bookings_feed
+from ...domain.errors import Conflict, ValidationFailed
+from ...extensions import db
+from ...jobs.lanes import lane
+from ...jobs.queue import PASS_BUDGET, JobQueue
+from ...models import (
     Booking,
     BookingFeed,
     BookingPage,
@@ -41,10 +41,10 @@ from ..models import (
     MeetingType,
     User,
 )
-from ..schemas import load
-from ..schemas.calendars import CalendarChange, CalendarIn
-from . import bookings
-from .versions import bump_user
+from ...schemas import load
+from ...schemas.calendars import CalendarChange, CalendarIn
+from .. import bookings
+from ..versions import bump_user
 
 DEFAULT_DAYS_AHEAD = 60
 MAX_ERROR = 2000
@@ -313,7 +313,7 @@ def _sync_claimed(calendar_id: int, now: datetime) -> None:
     kind, url, username, encrypted = cal.kind, cal.url, cal.username, cal.password_encrypted
     cal.last_attempt_at = now
     db.session.commit()  # hold no transaction while waiting on the network
-    from ..calendars import caldav_, ics  # the worker's: see the module's docstring
+    from ...calendars import caldav_, ics  # the worker's: see the module's docstring
 
     fetched, error = None, None
     try:
@@ -480,7 +480,7 @@ def _write_claimed(row_id: int, now: datetime) -> bool:
         return True
     error = None
     try:
-        from ..calendars import caldav_  # the worker's: see the module's docstring
+        from ...calendars import caldav_  # the worker's: see the module's docstring
 
         url, username, uid = cal.url, cal.username, booking.uid
         cancelled = booking.status == "cancelled"
