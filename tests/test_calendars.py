@@ -380,7 +380,7 @@ def test_the_sync_keeps_what_each_event_says(app, client, olga, feed):
 def test_busy_time_written_in_bulk_raises_the_organizers_data_version(app, client, olga, feed):
     from bwm.domain.calendar_events import BusyEvent
     from bwm.models import CalendarBusy
-    from bwm.services import calendars
+    from bwm.services.calendars import sync as calendar_sync
 
     mon = monday()
     url = feed.route("/olga.ics", ics(event(mon, "10:00", "11:00", "SUMMARY:Planning")))
@@ -395,7 +395,7 @@ def test_busy_time_written_in_bulk_raises_the_organizers_data_version(app, clien
         rows = db.session.scalars(db.select(CalendarBusy)).all()
         same = [BusyEvent(r.start, r.end, r.summary, r.location, r.description) for r in rows]
         ids = [r.id for r in rows]
-        calendars._store_busy(cal["id"], olga["id"], same)
+        calendar_sync._store_busy(cal["id"], olga["id"], same)
         db.session.commit()
         assert db.session.scalars(db.select(CalendarBusy.id)).all() == ids
     assert data_version(app, olga["id"]) == synced

@@ -23,7 +23,7 @@ def bump_user(user_id: int) -> None:
 # What each kind of row says about its organizer: ("user", attribute), ("page", attribute) or
 # ("type", attribute) — the attribute holding the id of the user, booking page or meeting type.
 # A connected calendar's own row changes at every sync (status, next sync); only its busy rows
-# matter here, and calendars.py raises the version itself when it rewrites or deletes them.
+# matter here, and services/calendars raises the version itself when it rewrites or deletes them.
 _OWNERS: dict[type, list[tuple[str, str]]] = {}
 
 
