@@ -157,12 +157,16 @@ def test_lowering_the_maximum_says_how_many_shares_show_less(
     client, login, admin, ann, runner, clock
 ):
     runner.invoke(args=["org", "set", "--max-detail", "full"])
-    from bwm.services import shares
+    from bwm.services import calendar_shares
 
     with client.application.app_context():
         owner = db.session.get(User, ann["id"])
-        shares.create_share(owner, {"email": "x@example.org", "detail": "full"}, now=clock.now)
-        shares.create_share(owner, {"email": "y@example.org", "detail": "limited"}, now=clock.now)
+        calendar_shares.create_share(
+            owner, {"email": "x@example.org", "detail": "full"}, now=clock.now
+        )
+        calendar_shares.create_share(
+            owner, {"email": "y@example.org", "detail": "limited"}, now=clock.now
+        )
         db.session.commit()
     login(admin)
     parsed = soup(

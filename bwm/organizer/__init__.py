@@ -5,13 +5,13 @@ from . import (  # noqa: F401
     account,
     bookings,
     busy,
+    calendar_shares,
     calendars,
     links,
     meeting_types,
     page_sharing,
     pages,
     policy,
-    shares,
     views,
 )
 from .blueprint import bp

@@ -14,7 +14,8 @@ from ..domain.errors import Conflict, ValidationFailed
 from ..domain.policy import DETAILS
 from ..extensions import db
 from ..htmx import render_htmx
-from ..services import policy, shares
+from ..services import calendar_shares as shares  # the view calendar_shares() has the name
+from ..services import policy
 from ..web import now
 from .blueprint import bp
 from .forms import EmptyForm, choices

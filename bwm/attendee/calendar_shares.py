@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 
 from ..errors import render_error
 from ..htmx import render_htmx
-from ..services import policy, shares
+from ..services import calendar_shares, policy
 from ..web import now
 from .blueprint import bp
 
@@ -27,12 +27,14 @@ def _closed():
 def shared_calendar(token: str):
     """Show one week of a shared calendar (the week alone for htmx), at the share's level."""
     try:
-        share, level = shares.open_share(token)  # TokenError -> 404/410 (errors.py)
-    except shares.SharingClosed:
+        share, level = calendar_shares.open_share(token)  # TokenError -> 404/410 (errors.py)
+    except calendar_shares.SharingClosed:
         return _closed()
     owner = share.user
-    tz = shares.zone_of(owner)
-    week = shares.week_of(owner, level, shares.parse_week(request.args.get("week"), tz, now=now()))
+    tz = calendar_shares.zone_of(owner)
+    week = calendar_shares.week_of(
+        owner, level, calendar_shares.parse_week(request.args.get("week"), tz, now=now())
+    )
 
     def week_url(monday):
         return url_for("attendee.shared_calendar", token=token, week=monday.isoformat())
@@ -54,10 +56,10 @@ def shared_calendar(token: str):
 def shared_calendar_ics(token: str):
     """Serve the shared calendar as an iCalendar feed at the share's level."""
     try:
-        share, level = shares.open_share(token)
-    except shares.SharingClosed:
+        share, level = calendar_shares.open_share(token)
+    except calendar_shares.SharingClosed:
         return _closed()
-    response = make_response(shares.feed(share, level, now=now()))
+    response = make_response(calendar_shares.feed(share, level, now=now()))
     response.headers["Content-Type"] = "text/calendar; charset=utf-8"
     response.headers["Content-Disposition"] = 'inline; filename="calendar.ics"'
     response.headers["Cache-Control"] = "private, no-cache"
