@@ -6,11 +6,13 @@ Errors keep SPEC §5's shapes: bad input is ValidationFailed, answered once in b
 
 from __future__ import annotations
 
+import threading
 from functools import wraps
 
 import flask_smorest
 from apispec.ext.marshmallow import MarshmallowPlugin
 from apispec.ext.marshmallow.common import resolve_schema_cls
+from cachetools import LRUCache
 from flask import Request
 from marshmallow import ValidationError
 from webargs import core
@@ -18,7 +20,7 @@ from webargs.flaskparser import FlaskParser, is_json_request
 
 from ..domain.errors import ValidationFailed
 from ..extensions import csrf
-from ..schemas import errors_of
+from ..schemas import Clean, errors_of, instance
 from ..schemas.common import ErrorOut
 from ..schemas.fields import Message, _l
 
@@ -27,7 +29,28 @@ TOO_DEEP = _l("is nested too deeply")
 
 
 class Parser(FlaskParser):
-    """webargs' Flask parser, failing with ValidationFailed named by field."""
+    """webargs' Flask parser, failing with ValidationFailed named by field.
+
+    A query string is loaded once per distinct string: what a query schema makes of it depends
+    on nothing else (the free times of a month are asked for with the same few strings).
+    """
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._queries: LRUCache = LRUCache(maxsize=1024)
+        self._lock = threading.Lock()
+
+    def parse(self, argmap, req=None, *, location=None, **kwargs):
+        if location != "query" or req is None:
+            return super().parse(argmap, req, location=location, **kwargs)
+        key = (id(argmap), req.query_string)
+        with self._lock:
+            found = self._queries.get(key)
+        if found is None:
+            found = super().parse(argmap, req, location=location, **kwargs)
+            with self._lock:
+                self._queries[key] = found
+        return Clean(found)
 
     def _raw_load_json(self, req: Request):
         data = req.get_data(cache=True)
@@ -69,6 +92,10 @@ def finding(name: str, find):
 
 class Blueprint(flask_smorest.Blueprint):
     ARGUMENTS_PARSER = Parser()
+
+    def arguments(self, schema, **kwargs):
+        """flask-smorest's, given one schema instance: webargs makes one per request of a class."""
+        return super().arguments(instance(schema) if isinstance(schema, type) else schema, **kwargs)
 
 
 def schema_name(schema) -> str:

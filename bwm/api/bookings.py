@@ -8,6 +8,7 @@ from sqlalchemy import select
 from ..domain.zones import get_zone
 from ..extensions import db, limiter
 from ..models import Booking, MeetingType, PrivateLink
+from ..schemas import dump
 from ..schemas.bookings import (
     BookingCreated,
     BookingEnvelope,
@@ -44,7 +45,7 @@ def create_booking(mt: MeetingType, values: dict, link: PrivateLink | None = Non
     emails)."""
     booking = bookings.book(mt, values, now=now(), language=str(get_locale() or "en"), link=link)
     # Dumped before the commit, which expires the rows (reading them again would cost a query).
-    answer = BookingCreated().dump({"booking": booking, "manage_url": bookings.manage_url(booking)})
+    answer = dump(BookingCreated, {"booking": booking, "manage_url": bookings.manage_url(booking)})
     db.session.commit()
     return jsonify(answer), 201
 

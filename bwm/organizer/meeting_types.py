@@ -90,7 +90,7 @@ def _type_page(mt: MeetingType | None):
     errors: dict = {}
     data, problems = type_data(form, hours, rows, editing=mt is not None)
     try:
-        values = load(MeetingTypeIn(), data, partial=mt is not None)
+        values = load(MeetingTypeIn, data, partial=mt is not None)
         if problems:
             raise ValidationFailed({})
         saved = (

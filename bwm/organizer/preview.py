@@ -38,7 +38,7 @@ def build(
     # Title and slug don't change the times: don't let them stop the preview.
     values = {**data, "title": data.get("title") or "preview", "slug": None}
     try:
-        cleaned = load(MeetingTypeIn(), values)
+        cleaned = load(MeetingTypeIn, values)
         rules = Rules(
             duration_minutes=cleaned["duration_minutes"],
             step_minutes=cleaned["slot_step_minutes"],

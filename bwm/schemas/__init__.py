@@ -7,6 +7,7 @@ field's name, type, bounds and message live here once.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import cache
 from typing import Any
 
 from marshmallow import EXCLUDE, Schema, ValidationError, post_load, pre_load
@@ -120,13 +121,26 @@ def check(field: ma.Field, value: Any, name: str) -> Any:
         raise ValidationFailed({name: flatten(exc.messages)["body"]}) from None
 
 
-def load(schema: Schema, data: Any, *, partial: bool = False) -> Clean:
+@cache
+def instance(schema: type[Schema]) -> Schema:
+    """The one instance of a schema class (making one copies its fields: not per request)."""
+    return schema()
+
+
+def dump(schema: type[Schema], obj: Any) -> dict:
+    """Write obj out through the schema."""
+    return instance(schema).dump(obj)
+
+
+def load(schema: Schema | type[Schema], data: Any, *, partial: bool = False) -> Clean:
     """Load data through the schema; ValidationFailed naming every bad field otherwise.
 
     Values already loaded (Clean) are returned as they are: they were checked once.
     """
     if isinstance(data, Clean):
         return data
+    if isinstance(schema, type):
+        schema = instance(schema)
     if not isinstance(data, Mapping):
         raise ValidationFailed({"body": Message(NOT_OBJECT)})
     try:

@@ -287,7 +287,8 @@ class Instants(fields.Field):
         super().__init__(**kwargs)
 
     def _serialize(self, value, attr, obj, **kwargs: Any) -> list[str]:
-        return [instant.isoformat() for instant in value]
+        # Given as text already (a view that keeps the text of each start), they are kept.
+        return [i if isinstance(i, str) else i.isoformat() for i in value]
 
 
 _WINDOW_DOC = {

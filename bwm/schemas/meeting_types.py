@@ -46,6 +46,9 @@ class MeetingTypeIn(In):
     )
 
 
+_HOURS = Hours()
+
+
 class MeetingTypeOut(Out):
     id = fields.Integer(required=True)
     title = fields.String(required=True)
@@ -72,7 +75,7 @@ class MeetingTypeOut(Out):
     reminders_minutes = fields.List(fields.Integer(), required=True)
 
     def _hours(self, mt):
-        return Hours()._serialize(mt.windows, "hours", mt) if mt.custom_hours else None
+        return _HOURS._serialize(mt.windows, "hours", mt) if mt.custom_hours else None
 
 
 class MeetingTypeList(Out):

@@ -87,7 +87,7 @@ def book(
     Through a private link, the link is checked (and a single-use one consumed) under the same
     lock and in the same transaction: TokenError (410) when it no longer works.
     """
-    cleaned = load(BookingIn(), data)
+    cleaned = load(BookingIn, data)
     start = cleaned["start"].astimezone(ZoneInfo("UTC"))
     user_id = mt.page.user_id
     booking = Booking(

@@ -20,7 +20,7 @@ def list_blocks(user: User) -> list[BusyBlock]:
 
 def create_block(user: User, data: dict) -> BusyBlock:
     """Add a busy block (BusyIn's values; checked here when not yet)."""
-    block = BusyBlock(user_id=user.id, **load(BusyIn(), data))
+    block = BusyBlock(user_id=user.id, **load(BusyIn, data))
     db.session.add(block)
     db.session.flush()
     return block

@@ -54,7 +54,7 @@ def max_days() -> int:
 
 def new_link(mt: MeetingType, data: dict, *, now: datetime) -> PrivateLink:
     """Make a link to the type from LinkIn's values; its expiry checked by the domain."""
-    values = load(LinkIn(), data)
+    values = load(LinkIn, data)
     expires_at = rules.choose_expiry(values["expires_at"], now=now, days=max_days())
     return create_link(mt, single_use=values["single_use"], expires_at=expires_at, now=now)
 

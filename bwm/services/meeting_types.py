@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from ..domain.errors import Conflict, Message, _l
 from ..extensions import db
 from ..models import Booking, BookingPage, MeetingType
-from ..schemas import load
+from ..schemas import dump, load
 from ..schemas.meeting_types import MeetingTypeIn, MeetingTypeOut
 from .hours import hours_to_rows, overrides_to_rows
 
@@ -54,7 +54,7 @@ def _apply(mt: MeetingType, cleaned: dict) -> None:
 
 def create(page: BookingPage, data: dict) -> MeetingType:
     """Add a meeting type to the page (MeetingTypeIn's values; checked here when not yet)."""
-    cleaned = dict(load(MeetingTypeIn(), data))
+    cleaned = dict(load(MeetingTypeIn, data))
     if cleaned.get("slug"):
         _check_slug_free(page, cleaned["slug"], None)
     else:
@@ -74,7 +74,7 @@ def create(page: BookingPage, data: dict) -> MeetingType:
 
 def update(mt: MeetingType, data: dict) -> MeetingType:
     """Change the given fields of a meeting type (MeetingTypeIn's, partial)."""
-    cleaned = load(MeetingTypeIn(), data, partial=True)
+    cleaned = load(MeetingTypeIn, data, partial=True)
     if "slug" in cleaned:
         _check_slug_free(mt.page, cleaned["slug"], mt.id)
     _apply(mt, cleaned)
@@ -107,7 +107,7 @@ def delete(mt: MeetingType) -> None:
 
 def to_dict(mt: MeetingType) -> dict:
     """Describe a type as the API does (the type editor starts from it)."""
-    return MeetingTypeOut().dump(mt)
+    return dump(MeetingTypeOut, mt)
 
 
 def get_for_page(page: BookingPage, slug: str) -> MeetingType | None:

@@ -62,7 +62,7 @@ def create_organizer(
 ) -> User:
     """Make an organizer with a published page and the two starter meeting types."""
     given = {"email": email, "name": name, "password": password, "timezone": timezone}
-    values = load(OrganizerIn(), {**given, "slug": slug} if slug else given)
+    values = load(OrganizerIn, {**given, "slug": slug} if slug else given)
     email, name, timezone = values["email"], values["name"], values["timezone"]
     if find_user(email):
         raise Conflict("email", Message(_l("an account for %(email)s already exists"), email=email))

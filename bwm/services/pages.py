@@ -9,7 +9,7 @@ from sqlalchemy.orm import contains_eager
 from ..domain.errors import Conflict, Message, _l
 from ..extensions import db
 from ..models import BookingPage, MeetingType, OrgSettings
-from ..schemas import load
+from ..schemas import dump, load
 from ..schemas.pages import PageIn, PageOut
 from . import policy
 from .hours import hours_to_rows
@@ -19,12 +19,12 @@ SLUG_TAKEN = _l("the page address %(slug)s is taken")
 
 def page_to_dict(page: BookingPage) -> dict:
     """Describe the page as the API does (the settings form starts from it)."""
-    return PageOut().dump(page)
+    return dump(PageOut, page)
 
 
 def update_page(page: BookingPage, data: dict) -> BookingPage:
     """Change the fields given (PageIn's values, partial; checked here when not yet)."""
-    changes = dict(load(PageIn(), data, partial=True))
+    changes = dict(load(PageIn, data, partial=True))
     new_slug = changes.get("slug")
     if new_slug and new_slug != page.slug:
         taken = db.session.scalar(
