@@ -42,6 +42,7 @@ bench: install
 	$(PY) bench/bench_availability.py
 	$(PY) bench/bench_booking.py
 	$(PY) bench/bench_http.py
+	$(PY) bench/bench_inprocess.py
 
 lint: install
 	$(VENV)/bin/ruff check .
