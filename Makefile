@@ -41,8 +41,8 @@ test: install
 bench: install
 	$(PY) bench/bench_availability.py
 	$(PY) bench/bench_booking.py
-	$(PY) bench/bench_http.py
 	$(PY) bench/bench_inprocess.py
+	$(PY) bench/bench_http.py
 
 lint: install
 	$(VENV)/bin/ruff check .
