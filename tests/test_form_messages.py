@@ -107,3 +107,15 @@ def test_a_busy_block_ending_before_it_starts_is_refused_in_swedish(client, orga
     )
     assert response.status_code == 422
     assert error_of(soup(response), "end_time") == "måste vara efter början"
+
+
+def test_a_services_message_shows_translated_beside_its_field(client, organizer, login):
+    """Sharing the calendar with one's own address: the service's check, in Danish."""
+    login(organizer)
+    response = client.post(
+        "/me/shares",
+        query_string={"lang": "da"},
+        data={"email": organizer["email"], "detail": "free_busy"},
+    )
+    assert response.status_code == 422
+    assert error_of(soup(response), "email") == "det er din egen adresse"

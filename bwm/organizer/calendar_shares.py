@@ -16,7 +16,7 @@ from ..extensions import db
 from ..htmx import render_htmx
 from ..services import calendar_shares as shares  # the view calendar_shares() has the name
 from ..services import policy
-from ..web import now
+from ..web import errors_beside, now, problems_of
 from .blueprint import bp
 from .forms import EmptyForm, choices
 
@@ -76,13 +76,11 @@ def calendar_share_create():
         share = shares.create_share(current_user, data, now=current)
     except ValidationFailed as exc:
         db.session.rollback()
-        for name, message in exc.errors.items():
-            field = getattr(form, name, form.email)
-            field.errors = [*field.errors, message]
+        errors_beside(form, exc.errors, fallback=form.email)
         return _shares_page(form, 422)
     except Conflict as exc:
         db.session.rollback()
-        form.email.errors = [*form.email.errors, exc.message]
+        errors_beside(form, problems_of(exc), fallback=form.email)
         return _shares_page(form, 409)
     except shares.SharingClosed:
         db.session.rollback()

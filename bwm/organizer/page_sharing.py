@@ -13,7 +13,7 @@ from wtforms.validators import Length
 from ..domain.errors import ValidationFailed
 from ..extensions import db
 from ..services import page_sharing
-from ..web import now
+from ..web import errors_beside, now
 from .blueprint import bp
 
 
@@ -69,8 +69,7 @@ def share_email():
         page_sharing.share_by_email(page, addresses, form.message.data or "", target, now=now())
     except ValidationFailed as exc:
         db.session.rollback()
-        for name, message in exc.errors.items():
-            getattr(form, name).errors = [*getattr(form, name).errors, message]
+        errors_beside(form, exc.errors, fallback=form.to)
         return _share_page(form, 422)
     db.session.commit()
     flash(_("Sent to %(list)s.", list=", ".join(addresses)), "success")

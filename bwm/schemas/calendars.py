@@ -10,6 +10,7 @@ from .fields import Choice, Flag, Instant, Message, Secret, Text, _l, fail
 KINDS = ("ics", "caldav")
 STATUSES = ("pending", "ok", "error")
 MAX_URL = 2000
+ICS_READS_ONLY = _l("only a CalDAV calendar can receive bookings")
 
 
 class Address(Text):
@@ -48,9 +49,7 @@ class CalendarIn(In):
     @validates_schema(skip_on_field_errors=True)
     def _ics_reads_only(self, data, **kwargs):
         if data.get("kind") == "ics" and data.get("write_bookings"):
-            raise ValidationError(
-                {"write_bookings": [Message(_l("only a CalDAV calendar can receive bookings"))]}
-            )
+            raise ValidationError({"write_bookings": [Message(ICS_READS_ONLY)]})
 
 
 class CalendarChange(In):

@@ -23,7 +23,7 @@ from .. import outbox
 from ..core import signing
 from ..core.urls import external_url
 from ..domain import policy as rules
-from ..domain.errors import Conflict, ValidationFailed
+from ..domain.errors import Conflict, Message, ValidationFailed, _l
 from ..domain.policy import OrgPolicy
 from ..domain.shared_calendar import (
     CalendarEvent,
@@ -99,14 +99,17 @@ def seen(share: CalendarShare, org: OrgPolicy | None = None) -> With:
 # --- the organizer's side ---------------------------------------------------------------------
 
 
+ABOVE_MAXIMUM = _l("is above the organization's maximum level of detail (%(level)s)")
+
+
 def _check_new_share(owner: User, values: dict, org: OrgPolicy) -> None:
     """Refuse the owner's own address, and a level above the organization's maximum."""
     errors: dict[str, str] = {}
     if values["email"] == owner.email.lower():
-        errors["email"] = "that is your own address"
+        errors["email"] = Message(_l("that is your own address"))
     detail = values["detail"]
     if not rules.may_share_at(org, detail) and org.external_sharing and org.anonymous_sharing:
-        errors["detail"] = f"is above the organization's maximum level of detail ({org.max_detail})"
+        errors["detail"] = Message(ABOVE_MAXIMUM, level=org.max_detail)
     if errors:
         raise ValidationFailed(errors)
 
@@ -130,7 +133,10 @@ def create_share(owner: User, data: object, *, now: datetime) -> CalendarShare:
         )
     )
     if taken:
-        raise Conflict("email", f"your calendar is already shared with {cleaned['email']}")
+        raise Conflict(
+            "email",
+            Message(_l("your calendar is already shared with %(email)s"), email=cleaned["email"]),
+        )
     share = CalendarShare(
         user_id=owner.id,
         email=cleaned["email"],

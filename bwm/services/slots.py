@@ -22,7 +22,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement, aggregate_strings
 
 from ..domain.availability import Availability, Rules, compute_slots, is_slot_free
-from ..domain.errors import ValidationFailed
+from ..domain.errors import Message, ValidationFailed, _l
 from ..domain.zones import get_zone
 from ..extensions import db
 from ..models import (
@@ -302,9 +302,11 @@ def date_range(
     first = query.get("start") or now.astimezone(tz).date()
     last = query.get("end") or first + timedelta(days=30)
     if last < first:
-        raise ValidationFailed({"end": "must not be before start"})
+        raise ValidationFailed({"end": Message(_l("must not be before start"))})
     if (last - first).days + 1 > max_days:
-        raise ValidationFailed({"end": f"the range may cover at most {max_days} days"})
+        raise ValidationFailed(
+            {"end": Message(_l("the range may cover at most %(days)s days"), days=max_days)}
+        )
     return first, last, tz
 
 

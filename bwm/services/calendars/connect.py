@@ -7,11 +7,11 @@ from datetime import datetime
 from sqlalchemy import delete, select
 
 from ...calendars import CalendarError, check_public_url
-from ...domain.errors import Conflict, ValidationFailed
+from ...domain.errors import Conflict, Message, ValidationFailed, _l
 from ...extensions import db
 from ...models import CalendarBusy, CalendarWriteBack, ConnectedCalendar, User
 from ...schemas import load
-from ...schemas.calendars import CalendarChange, CalendarIn
+from ...schemas.calendars import ICS_READS_ONLY, CalendarChange, CalendarIn
 from ..versions import bump_user
 from . import settings
 from .passwords import encrypt_password
@@ -34,7 +34,7 @@ def _check_not_connected(user_id: int, url: str, *, other_than: int | None = Non
     if other_than is not None:
         query = query.where(ConnectedCalendar.id != other_than)
     if db.session.scalar(query) is not None:
-        raise Conflict("url", "this calendar is already connected")
+        raise Conflict("url", Message(_l("this calendar is already connected")))
 
 
 def create_calendar(user: User, data: object, *, now: datetime) -> ConnectedCalendar:
@@ -66,10 +66,10 @@ def update_calendar(cal: ConnectedCalendar, data: object, *, now: datetime) -> C
     cleaned = load(CalendarChange(), data, partial=True)
     if cleaned.get("kind", cal.kind) != cal.kind:
         raise ValidationFailed(
-            {"kind": "can't be changed; remove the calendar and connect it again"}
+            {"kind": Message(_l("can't be changed; remove the calendar and connect it again"))}
         )
     if cal.kind == "ics" and cleaned.get("write_bookings"):
-        raise ValidationFailed({"write_bookings": "only a CalDAV calendar can receive bookings"})
+        raise ValidationFailed({"write_bookings": Message(ICS_READS_ONLY)})
     if "url" in cleaned:
         check_address(cleaned["url"])
         _check_not_connected(cal.user_id, cleaned["url"], other_than=cal.id)
