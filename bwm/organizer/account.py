@@ -32,10 +32,6 @@ from .forms import (
 NEW_TOKEN_KEY = "new_api_token"
 
 
-def _add(field, message: str) -> None:
-    field.errors = [*field.errors, message]
-
-
 def _account_page(status: int = 200, **forms):
     """Render the account page: the forms given (with their errors), fresh ones for the rest."""
     user = current_user
@@ -91,7 +87,7 @@ def account_profile():
     except ValidationFailed as exc:
         db.session.rollback()
         if "language" in exc.errors:
-            _add(form.language, _("Choose one of the languages in the list."))
+            errors_beside(form, {"language": _("Choose one of the languages in the list.")})
         if "name" in exc.errors:
             errors_beside(form, {"name": exc.errors["name"]})
         return _account_page(422, profile=form)
@@ -112,7 +108,7 @@ def account_password():
     if not form.validate_on_submit():
         return _account_page(422, password=form)
     if form.new_password.data != form.confirm_password.data:
-        _add(form.confirm_password, passwords_differ_message())
+        errors_beside(form, {"confirm_password": passwords_differ_message()})
         return _account_page(422, password=form)
     try:
         accounts.change_password(
@@ -121,9 +117,9 @@ def account_password():
     except ValidationFailed as exc:
         db.session.rollback()
         if "current_password" in exc.errors:
-            _add(form.current_password, wrong_password_message())
+            errors_beside(form, {"current_password": wrong_password_message()})
         if "new_password" in exc.errors:
-            _add(form.new_password, short_password_message())
+            errors_beside(form, {"new_password": short_password_message()})
         return _account_page(422, password=form)
     db.session.commit()
     login_user(current_user._get_current_object())  # this session stays; the others end
@@ -144,15 +140,15 @@ def account_email():
     except ValidationFailed as exc:
         db.session.rollback()
         if "password" in exc.errors:
-            _add(form.password, wrong_password_message())
+            errors_beside(form, {"password": wrong_password_message()})
         elif exc.errors.get("email") == accounts.SAME_EMAIL:
-            _add(form.email, _("That is already your address."))
+            errors_beside(form, {"email": _("That is already your address.")})
         elif "email" in exc.errors:
-            _add(form.email, invalid_email_message())
+            errors_beside(form, {"email": invalid_email_message()})
         return _account_page(422, email=form)
     except Conflict:
         db.session.rollback()
-        _add(form.email, _("Another account has that address. Choose another one."))
+        errors_beside(form, {"email": _("Another account has that address. Choose another one.")})
         return _account_page(409, email=form)
     db.session.commit()
     flash(
