@@ -66,16 +66,17 @@ def test_the_booking_form_says_what_is_wrong_in_the_readers_language(client, org
     assert answer.status_code == 422
     assert answer.json["errors"] == {"email": BAD_EMAIL["en"]}
     # Nothing was booked either way: the time is still free.
-    assert start in client.get(
-        "/api/v1/pages/ann/types/30-minute-meeting/slots",
-        query_string={"start": "2027-03-02", "end": "2027-03-03"},
-    ).json["slots"]
+    assert (
+        start
+        in client.get(
+            "/api/v1/pages/ann/types/30-minute-meeting/slots",
+            query_string={"start": "2027-03-02", "end": "2027-03-03"},
+        ).json["slots"]
+    )
 
 
 @pytest.mark.parametrize("lang", sorted(OUT_OF_RANGE))
-def test_the_meeting_type_form_shows_the_schemas_bounds_translated(
-    client, organizer, login, lang
-):
+def test_the_meeting_type_form_shows_the_schemas_bounds_translated(client, organizer, login, lang):
     login(organizer)
     page = soup(client.get("/me/types/new", query_string={"lang": lang}))
     duration = page.find(id="duration_minutes")
