@@ -68,6 +68,9 @@ def calendar_shares():
 def calendar_share_create():
     """Share my calendar with an address at a level of detail; the invitee gets the link."""
     form = CalendarShareForm()
+    # WTForms before 3.2 refuses a select without choices even when it checks none (the schema
+    # checks the level).
+    form.detail.choices = _detail_choices(policy.org_policy())
     if not form.validate():
         return _shares_page(form, 422)
     data = {"email": form.email.data or "", "detail": form.detail.data}
