@@ -56,6 +56,7 @@ __all__ = [
     "Rules",
     "Window",
     "compute_slots",
+    "durations_of",
     "format_minutes",
     "is_slot_free",
     "parse_window",
@@ -113,6 +114,11 @@ class Rules:
         if self.step_minutes is not None:
             return self.step_minutes
         return min(self.duration_minutes, 60)
+
+
+def durations_of(duration_minutes: int, durations_minutes: Iterable[int] | None) -> list[int]:
+    """The lengths an attendee may choose from, shortest first: the default one at least."""
+    return sorted(set(durations_minutes or ()) | {duration_minutes})
 
 
 @dataclass(frozen=True)

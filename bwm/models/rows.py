@@ -130,6 +130,25 @@ class MeetingType(db.Model):
     reminders_minutes: Mapped[list] = mapped_column(JSON, default=list)
     visibility: Mapped[str] = mapped_column(String(16), default="public")
     position: Mapped[int] = mapped_column(Integer, default=0)
+    # SPEC §9: what the booking form asks (a list of questions as schemas/questions.py loads them).
+    questions: Mapped[list] = mapped_column(JSON, default=list)
+    requires_confirmation: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
+    pending_hours: Mapped[int] = mapped_column(Integer, default=48, server_default="48")
+    attendee_change_cutoff_minutes: Mapped[int] = mapped_column(
+        Integer, default=0, server_default="0"
+    )
+    # Every length the attendee may choose, duration_minutes among them; [] is that one only.
+    durations_minutes: Mapped[list] = mapped_column(JSON, default=list)
+    max_per_week: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    max_per_month: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # None: every connected calendar blocks the type; else the ids of those that do.
+    blocking_calendars: Mapped[list | None] = mapped_column(JSON, nullable=True)
+    color: Mapped[str | None] = mapped_column(String(7), nullable=True)
+    reminder_message: Mapped[str] = mapped_column(Text, default="", server_default="")
+    follow_up_minutes: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    follow_up_message: Mapped[str] = mapped_column(Text, default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
 
     page: Mapped[BookingPage] = relationship(back_populates="meeting_types")
@@ -216,9 +235,22 @@ class Booking(db.Model):
     private_link_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
     cancel_reason: Mapped[str] = mapped_column(Text, default="")
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # The answers to the type's questions as they were asked: [{"id", "label", "kind", "value"}].
+    answers: Mapped[list] = mapped_column(JSON, default=list)
+    # A request (status "pending") is declined by the worker when still undecided at this time.
+    pending_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, index=True)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    decline_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # The organizer asked the attendee to pick another time (the booking stands until they do).
+    reschedule_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    follow_up_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
 
     meeting_type: Mapped[MeetingType] = relationship()
+
+    @property
+    def duration_minutes(self) -> int:
+        return int((self.end - self.start).total_seconds() // 60)
 
 
 class PrivateLink(db.Model):
@@ -239,6 +271,9 @@ class PrivateLink(db.Model):
         ForeignKey("bookings.id", ondelete="SET NULL"), nullable=True
     )
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # A link for one person: the booking form opens with their name and email filled in.
+    name: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    email: Mapped[str] = mapped_column(String(254), default="", server_default="")
 
     meeting_type: Mapped[MeetingType] = relationship()
 

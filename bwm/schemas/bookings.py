@@ -2,10 +2,24 @@
 
 from marshmallow import fields
 
+from ..domain.questions import answers_by_id
 from . import In, Inline, Out
-from .fields import Choice, Day, Email, Instant, Instants, Text, Zone
+from .fields import Choice, Day, Email, Instant, Instants, Text, Whole, Zone
 
-STATUSES = ("confirmed", "cancelled")
+STATUSES = ("pending", "confirmed", "declined", "cancelled")
+ANSWERS_DOC = {
+    "type": "object",
+    "additionalProperties": {
+        "oneOf": [
+            {"type": "string"},
+            {"type": "array", "items": {"type": "string"}},
+            {"type": "boolean"},
+        ]
+    },
+    "description": "question id to answer: a string; a list of strings (multiselect); a bool "
+    "(checkbox)",
+    "example": {"topic": "The budget", "phone": "+46 70 123 45 67"},
+}
 
 
 class BookingIn(In):
@@ -16,6 +30,15 @@ class BookingIn(In):
     timezone = Zone(
         allow_none=True, load_default=None, metadata={"description": "the attendee's; the page's"}
     )
+    duration_minutes = Whole(
+        5,
+        720,
+        allow_none=True,
+        load_default=None,
+        metadata={"description": "one of the type's durations_minutes; its default"},
+    )
+    # Checked against the type's questions by the booking service (errors name answers.<id>).
+    answers = fields.Raw(load_default=dict, metadata=ANSWERS_DOC)
 
 
 class RescheduleIn(In):
@@ -24,6 +47,18 @@ class RescheduleIn(In):
 
 class CancelIn(In):
     reason = Text(max_length=2000, load_default="")
+
+
+class DeclineIn(In):
+    reason = Text(
+        max_length=2000, load_default="", metadata={"description": "told to the attendee"}
+    )
+
+
+class RequestRescheduleIn(In):
+    message = Text(
+        max_length=2000, load_default="", metadata={"description": "told to the attendee"}
+    )
 
 
 def _zone(booking) -> str:
@@ -45,6 +80,11 @@ class BookingOut(Out):
     attendee = Inline(Attendee, required=True)
     note = fields.String(required=True)
     online_meeting_url = fields.String(required=True, allow_none=True)
+    duration_minutes = fields.Integer(required=True)
+    answers = fields.Method("_answers", required=True, metadata=ANSWERS_DOC)
+
+    def _answers(self, booking):
+        return answers_by_id(booking.answers)
 
 
 class BookingEnvelope(Out):
@@ -70,6 +110,7 @@ class SlotsQuery(In):
     start = Day(metadata={"description": "first date in tz; today when left out"})
     end = Day(metadata={"description": "last date in tz, inclusive; start + 30 days when left out"})
     tz = Zone(metadata={"description": "the zone of the dates and answers; the page's"})
+    duration = Whole(5, 720, metadata={"description": "one of the type's durations_minutes"})
 
 
 class SlotsOut(Out):

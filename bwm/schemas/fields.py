@@ -28,6 +28,7 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2999, 12, 31)
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 _SLUG_RE = re.compile(SLUG_PATTERN)
+_COLOR_RE = re.compile(r"^#[0-9A-Fa-f]{6}$")
 
 
 REQUIRED = _l("is required")
@@ -49,6 +50,7 @@ NOT_EMAIL = _l("is not a valid email address (like name@example.com)")
 NOT_LIST = _l("give a list")
 TOO_MANY = _l("at most %(max)s items")
 NOT_OBJECT = _l("give a JSON object")
+NOT_COLOR = _l("is not a colour like #2f6fdf")
 
 _BASE_MESSAGES = {"required": REQUIRED, "null": REQUIRED}
 
@@ -126,6 +128,24 @@ class Slug(Text):
         if not _SLUG_RE.match(value):
             raise fail(BAD_SLUG)
         return value
+
+
+class Color(Text):
+    """A colour as #RRGGBB (given in any case, kept in lowercase); "" or null is none."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("metadata", {}).update(pattern="^#[0-9A-Fa-f]{6}$", example="#2f6fdf")
+        super().__init__(max_length=7, **kwargs)
+
+    def deserialize(self, value: Any, attr=None, data=None, **kwargs: Any):
+        if value in (None, ""):
+            return None
+        return super().deserialize(value, attr, data, **kwargs)
+
+    def _deserialize(self, value: Any, attr, data, **kwargs: Any) -> str | None:
+        if not isinstance(value, str) or not _COLOR_RE.match(value.strip()):
+            raise fail(NOT_COLOR)
+        return value.strip().lower()
 
 
 class Zone(fields.String):

@@ -3,7 +3,7 @@
 from marshmallow import fields
 
 from . import In, Out
-from .fields import Flag, Instant
+from .fields import Email, Flag, Instant, Text
 
 STATES = ("active", "expired", "used", "revoked")
 
@@ -15,6 +15,11 @@ class LinkIn(In):
         load_default=None,
         metadata={"description": "by default and at most BWM_PRIVATE_LINK_DAYS from now"},
     )
+    # A link for one person (SPEC §9): the form opens with their name and email filled in.
+    name = Text(load_default="")
+    email = Email(allow_none=True, load_default=None)
+    message = Text(max_length=2000, load_default="")
+    send = Flag(load_default=False, metadata={"description": "email the link to `email`"})
 
 
 class LinkOut(Out):
@@ -28,6 +33,8 @@ class LinkOut(Out):
     expires_at = Instant(required=True)
     used_at = Instant(required=True, allow_none=True)
     revoked_at = Instant(required=True, allow_none=True)
+    name = fields.String(required=True)
+    email = fields.String(required=True)
 
 
 class LinkList(Out):

@@ -2,12 +2,15 @@
 
 from marshmallow import fields, pre_load
 
+from ..domain.availability import durations_of
 from . import In, Out
-from .fields import Choice, Flag, Hours, Minutes, Overrides, Slug, Text, Whole
+from .fields import Choice, Color, Flag, Hours, Minutes, Overrides, Slug, Text, Whole
+from .questions import QuestionOut, Questions
 
 LOCATION_KINDS = ("none", "in_person", "phone", "online")
 VISIBILITIES = ("public", "private")
 REMINDERS = {"low": 15, "high": 20160, "most": 5}  # 15 minutes to 2 weeks, at most 5
+DURATIONS = {"low": 5, "high": 720, "most": 6}  # the lengths an attendee may choose from
 
 
 class MeetingTypeIn(In):
@@ -44,6 +47,32 @@ class MeetingTypeIn(In):
     reminders_minutes = Minutes(
         REMINDERS["low"], REMINDERS["high"], most=REMINDERS["most"], load_default=list
     )
+    # SPEC §9
+    questions = Questions(load_default=list)
+    requires_confirmation = Flag(load_default=False)
+    pending_hours = Whole(1, 720, load_default=48)
+    attendee_change_cutoff_minutes = Whole(0, 525600, load_default=0)
+    durations_minutes = Minutes(
+        DURATIONS["low"],
+        DURATIONS["high"],
+        most=DURATIONS["most"],
+        load_default=list,
+        metadata={"description": "the lengths to choose from; duration_minutes is among them"},
+    )
+    max_per_week = Whole(1, 5000, allow_none=True, load_default=None)
+    max_per_month = Whole(1, 20000, allow_none=True, load_default=None)
+    blocking_calendars = fields.List(
+        Whole(1, 2**31 - 1),
+        allow_none=True,
+        load_default=None,
+        metadata={"description": "null: every connected calendar; else the ids that block"},
+    )
+    color = Color(load_default=None)
+    reminder_message = Text(max_length=2000, load_default="")
+    follow_up_minutes = Whole(
+        0, 43200, allow_none=True, load_default=None, metadata={"description": "null: none"}
+    )
+    follow_up_message = Text(max_length=2000, load_default="")
 
 
 _HOURS = Hours()
@@ -73,6 +102,23 @@ class MeetingTypeOut(Out):
     slot_step_minutes = fields.Integer(required=True, allow_none=True)
     max_per_day = fields.Integer(required=True, allow_none=True)
     reminders_minutes = fields.List(fields.Integer(), required=True)
+    questions = fields.List(fields.Nested(QuestionOut), required=True)
+    requires_confirmation = fields.Boolean(required=True)
+    pending_hours = fields.Integer(required=True)
+    attendee_change_cutoff_minutes = fields.Integer(required=True)
+    durations_minutes = fields.Method(
+        "_durations", required=True, metadata={"type": "array", "items": {"type": "integer"}}
+    )
+    max_per_week = fields.Integer(required=True, allow_none=True)
+    max_per_month = fields.Integer(required=True, allow_none=True)
+    blocking_calendars = fields.List(fields.Integer(), required=True, allow_none=True)
+    color = fields.String(required=True, allow_none=True)
+    reminder_message = fields.String(required=True)
+    follow_up_minutes = fields.Integer(required=True, allow_none=True)
+    follow_up_message = fields.String(required=True)
+
+    def _durations(self, mt):
+        return durations_of(mt.duration_minutes, mt.durations_minutes)
 
     def _hours(self, mt):
         return _HOURS._serialize(mt.windows, "hours", mt) if mt.custom_hours else None

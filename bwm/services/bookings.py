@@ -19,8 +19,10 @@ from ..core import signing
 from ..core.locks import lock_organizer
 from ..core.signals import booking_changed
 from ..core.urls import external_url
-from ..domain.errors import BookingClosed, SlotTaken
+from ..domain.availability import durations_of
+from ..domain.errors import BookingClosed, Message, SlotTaken, ValidationFailed, _l
 from ..domain.invitations import BookingFacts, build_invitation
+from ..domain.questions import check_answers
 from ..domain.tokens import TokenError, TokenSigner
 from ..extensions import db
 from ..models import Booking, MeetingType, PrivateLink
@@ -66,6 +68,22 @@ def manage_url(booking: Booking) -> str:
 # --- checks -----------------------------------------------------------------------------------
 
 
+def chosen_duration(mt: MeetingType, minutes: int | None) -> int:
+    """The length asked for, one of the type's; its default when none is asked for."""
+    if minutes is None:
+        return mt.duration_minutes
+    choices = durations_of(mt.duration_minutes, mt.durations_minutes)
+    if minutes not in choices:
+        raise ValidationFailed(
+            {
+                "duration_minutes": Message(
+                    _l("must be one of %(choices)s"), choices=", ".join(map(str, choices))
+                )
+            }
+        )
+    return minutes
+
+
 def online_meeting_url() -> str:
     room = secrets.token_hex(12)
     return current_app.config["ONLINE_MEETING_URL"].format(room=room)
@@ -88,13 +106,16 @@ def book(
     lock and in the same transaction: TokenError (410) when it no longer works.
     """
     cleaned = load(BookingIn, data)
+    minutes = chosen_duration(mt, cleaned["duration_minutes"])
+    answers = check_answers(mt.questions or (), cleaned["answers"])
     start = cleaned["start"].astimezone(ZoneInfo("UTC"))
     user_id = mt.page.user_id
     booking = Booking(
         user_id=user_id,
         meeting_type_id=mt.id,
         start=start,
-        end=start + timedelta(minutes=mt.duration_minutes),
+        end=start + timedelta(minutes=minutes),
+        answers=answers,
         attendee_name=cleaned["name"],
         attendee_email=cleaned["email"],
         attendee_timezone=cleaned["timezone"] or mt.page.timezone,
@@ -113,7 +134,7 @@ def book(
     # and nothing in them depends on what the check under it finds.
     rows = outbox.prepare(drafts(booking, "booked", now=now), now=now)
     lock_organizer(user_id)
-    if not is_free(mt, start, now=now):
+    if not is_free(mt, start, now=now, duration=minutes):
         raise SlotTaken()
     if link is not None:
         links.consume(link, now=now)
@@ -139,10 +160,11 @@ def reschedule(booking: Booking, start: datetime, *, now: datetime) -> Booking:
     ensure_changeable(booking, now)
     start = start.astimezone(ZoneInfo("UTC"))
     mt = booking.meeting_type
-    if not is_free(mt, start, now=now, exclude_booking=booking.id):
+    minutes = booking.duration_minutes
+    if not is_free(mt, start, now=now, exclude_booking=booking.id, duration=minutes):
         raise SlotTaken()
     booking.start = start
-    booking.end = start + timedelta(minutes=mt.duration_minutes)
+    booking.end = start + timedelta(minutes=minutes)
     booking.sequence += 1
     db.session.flush()
     notify(booking, "rescheduled", now=now)

@@ -6,11 +6,12 @@ from marshmallow.utils import missing
 from slugify import slugify
 from sqlalchemy import func, select
 
-from ..domain.errors import Conflict, Message, _l
+from ..domain.availability import durations_of
+from ..domain.errors import Conflict, Message, ValidationFailed, _l
 from ..extensions import db
-from ..models import Booking, BookingPage, MeetingType
+from ..models import Booking, BookingPage, ConnectedCalendar, MeetingType
 from ..schemas import dump, load
-from ..schemas.meeting_types import MeetingTypeIn, MeetingTypeOut
+from ..schemas.meeting_types import DURATIONS, MeetingTypeIn, MeetingTypeOut
 from .hours import hours_to_rows, overrides_to_rows
 
 # Defaults of SPEC §5 for a field left out, as the type editor shows a new type.
@@ -41,7 +42,7 @@ def _free_slug(page: BookingPage, base: str) -> str:
     return candidate
 
 
-def _apply(mt: MeetingType, cleaned: dict) -> None:
+def _apply(mt: MeetingType, cleaned: dict, user_id: int) -> None:
     for field, value in cleaned.items():
         if field == "hours":
             mt.custom_hours = value is not None
@@ -50,6 +51,35 @@ def _apply(mt: MeetingType, cleaned: dict) -> None:
             mt.overrides = overrides_to_rows(value)
         else:
             setattr(mt, field, value)
+    if "durations_minutes" in cleaned or "duration_minutes" in cleaned:
+        durations = durations_of(mt.duration_minutes, mt.durations_minutes)
+        if len(durations) > DURATIONS["most"]:
+            raise ValidationFailed(
+                {"durations_minutes": Message(TOO_MANY_LENGTHS, most=DURATIONS["most"])}
+            )
+        mt.durations_minutes = durations if len(durations) > 1 else []
+    if cleaned.get("blocking_calendars") is not None:
+        _check_calendars(cleaned["blocking_calendars"], user_id)
+        mt.blocking_calendars = sorted(set(cleaned["blocking_calendars"]))
+
+
+TOO_MANY_LENGTHS = _l("at most %(most)s lengths, the duration among them")
+
+
+def _check_calendars(ids: list[int], user_id: int) -> None:
+    """Each id must be one of the organizer's connected calendars."""
+    own = set(
+        db.session.scalars(select(ConnectedCalendar.id).where(ConnectedCalendar.user_id == user_id))
+    )
+    for calendar_id in ids:
+        if calendar_id not in own:
+            raise ValidationFailed(
+                {
+                    "blocking_calendars": Message(
+                        _l("%(id)s is not one of your connected calendars"), id=calendar_id
+                    )
+                }
+            )
 
 
 def create(page: BookingPage, data: dict) -> MeetingType:
@@ -66,7 +96,7 @@ def create(page: BookingPage, data: dict) -> MeetingType:
         )
     )
     mt = MeetingType(page_id=page.id, position=position + 1)
-    _apply(mt, cleaned)
+    _apply(mt, cleaned, page.user_id)
     db.session.add(mt)
     db.session.flush()
     return mt
@@ -77,7 +107,7 @@ def update(mt: MeetingType, data: dict) -> MeetingType:
     cleaned = load(MeetingTypeIn, data, partial=True)
     if "slug" in cleaned:
         _check_slug_free(mt.page, cleaned["slug"], mt.id)
-    _apply(mt, cleaned)
+    _apply(mt, cleaned, mt.page.user_id)
     db.session.flush()
     return mt
 

@@ -84,9 +84,9 @@ _OVERRIDES = (
 )
 
 
-def rules_of(mt: MeetingType) -> Rules:
+def rules_of(mt: MeetingType, duration: int | None = None) -> Rules:
     return Rules(
-        duration_minutes=mt.duration_minutes,
+        duration_minutes=duration or mt.duration_minutes,
         step_minutes=mt.slot_step_minutes,
         buffer_before_minutes=mt.buffer_before_minutes,
         buffer_after_minutes=mt.buffer_after_minutes,
@@ -318,14 +318,20 @@ def day_bounds(first: date, last: date, tz: ZoneInfo) -> tuple[datetime, datetim
 
 
 def is_free(
-    mt: MeetingType, start: datetime, *, now: datetime, exclude_booking: int | None = None
+    mt: MeetingType,
+    start: datetime,
+    *,
+    now: datetime,
+    exclude_booking: int | None = None,
+    duration: int | None = None,
 ) -> bool:
-    """Tell whether start is one of the type's free slots, read inside the caller's transaction."""
-    end = start + timedelta(minutes=mt.duration_minutes)
+    """Tell whether start is one of the type's free slots (of `duration` minutes, the type's by
+    default), read inside the caller's transaction."""
+    end = start + timedelta(minutes=duration or mt.duration_minutes)
     return is_slot_free(
         availability_of(mt),
         busy_intervals(mt.page.user_id, start, end, exclude_booking=exclude_booking),
-        rules_of(mt),
+        rules_of(mt, duration),
         start,
         now=now,
         booked_per_day=booked_per_day(mt, start, end, exclude_booking=exclude_booking),
