@@ -451,6 +451,19 @@ def test_meeting_type_create_edit_duplicate_delete(app, client, organizer, make_
         "slot_step_minutes": 15,
         "max_per_day": 3,
         "reminders_minutes": [1440, 60],
+        # SPEC §9's settings, left as they come
+        "questions": [],
+        "requires_confirmation": False,
+        "pending_hours": 48,
+        "attendee_change_cutoff_minutes": 0,
+        "durations_minutes": [45],
+        "max_per_week": None,
+        "max_per_month": None,
+        "blocking_calendars": None,
+        "color": None,
+        "reminder_message": "",
+        "follow_up_minutes": None,
+        "follow_up_message": "",
     }
     assert {k: v for k, v in created.items() if k != "id"} == expected
 
@@ -480,6 +493,7 @@ def test_meeting_type_create_edit_duplicate_delete(app, client, organizer, make_
         "id": created["id"],
         "title": "Consultation long",
         "duration_minutes": 60,
+        "durations_minutes": [60],
         "visibility": "public",
     }
     listing = soup(client.get("/me/types"))

@@ -31,6 +31,10 @@ class BookingFacts:
     # Labels in the reader's language (the caller translates; the domain has no locale).
     online_label: str = "Online meeting"
     manage_label: str = "Reschedule or cancel"
+    # The booking questions' labels and answers, as lines of the description.
+    answers: tuple[tuple[str, str], ...] = ()
+    note: str = ""
+    note_label: str = "Note"
 
 
 def _address(name: str, email: str, role: str | None = None) -> vCalAddress:
@@ -79,6 +83,10 @@ def build_invitation(facts: BookingFacts, method: str, *, stamp: datetime) -> by
     cal.add("method", method)
     event = booking_vevent(facts, stamp=stamp)
     lines = [facts.description] if facts.description else []
+    if facts.note:
+        lines.append(f"{facts.note_label}: {facts.note}")
+    if facts.answers:
+        lines.append("\n".join(f"{label}: {answer}" for label, answer in facts.answers))
     if facts.online_meeting_url:
         lines.append(f"{facts.online_label}: {facts.online_meeting_url}")
         event.add("url", facts.online_meeting_url)

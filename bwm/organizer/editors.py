@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
 from ..domain.errors import ValidationFailed
+from ..domain.questions import CHOICE_KINDS, MAX_QUESTIONS
 from ..schemas import check
 from ..schemas.fields import WEEKDAYS, Hours, Overrides
 from ..web import translated
@@ -220,3 +221,114 @@ def overrides_to_json(rows: list[dict]) -> tuple[dict[str, list[list[str]]], str
     except ValidationFailed as exc:
         return result, translated(exc.errors["overrides"])
     return result, None
+
+
+# -- booking questions --------------------------------------------------------------------------
+
+_QUESTION_KEY = re.compile(r"^question-(\d{1,3})-(id|label|kind|required|options|help)$")
+
+
+def questions_from_json(questions: list[dict] | None) -> list[dict]:
+    """Turn the API's questions into the editor's rows (options one a line)."""
+    return [
+        {
+            "id": q.get("id", ""),
+            "label": q.get("label", ""),
+            "kind": q.get("kind", "text"),
+            "required": bool(q.get("required")),
+            "options": "\n".join(q.get("options") or ()),
+            "help": q.get("help", ""),
+        }
+        for q in questions or ()
+    ]
+
+
+def questions_from_form(formdata: MultiDict) -> list[dict]:
+    """Read the rows named question-<n>-id/label/kind/required/options/help."""
+    found: dict[int, dict] = {}
+    for key in formdata:
+        match = _QUESTION_KEY.match(key)
+        if match:
+            found.setdefault(int(match.group(1)), {})[match.group(2)] = formdata.get(key)
+    return [
+        {
+            "id": (row.get("id") or "").strip(),
+            "label": row.get("label") or "",
+            "kind": row.get("kind") or "text",
+            "required": bool(row.get("required")),
+            "options": row.get("options") or "",
+            "help": row.get("help") or "",
+        }
+        for index in sorted(found)[:MAX_ROWS]
+        for row in (found[index],)
+    ]
+
+
+def apply_questions_action(rows: list[dict], action: str) -> bool:
+    """Apply "add-question", "remove-question-<n>", "up-question-<n>" or "down-question-<n>";
+    tell whether it was one of them."""
+    if action == "add-question":
+        if len(rows) < MAX_QUESTIONS:
+            rows.append(
+                {
+                    "id": "",
+                    "label": "",
+                    "kind": "text",
+                    "required": False,
+                    "options": "",
+                    "help": "",
+                }
+            )
+        return True
+    verb, _sep, number = (action or "").rpartition("-question-")
+    if verb not in ("remove", "up", "down") or not number.isdigit():
+        return False
+    index = int(number)
+    if index >= len(rows):
+        return True
+    if verb == "remove":
+        del rows[index]
+    elif verb == "up" and index > 0:
+        rows[index - 1], rows[index] = rows[index], rows[index - 1]
+    elif verb == "down" and index + 1 < len(rows):
+        rows[index + 1], rows[index] = rows[index], rows[index + 1]
+    return True
+
+
+def questions_to_json(rows: list[dict]) -> list[dict]:
+    """The API's shape of the rows; a row with nothing written in it is left out."""
+    out = []
+    for row in rows:
+        if not row["label"].strip() and not row["options"].strip() and not row["help"].strip():
+            continue
+        question = {
+            "label": row["label"],
+            "kind": row["kind"],
+            "required": row["required"],
+            "options": row["options"] if row["kind"] in CHOICE_KINDS else "",
+            "help": row["help"],
+        }
+        if row["id"]:
+            question["id"] = row["id"]
+        out.append(question)
+    return out
+
+
+def question_errors(rows: list[dict], errors: dict) -> list[dict]:
+    """Each row's messages ({field: message}) from the schema's "questions.<i>.<field>" keys.
+
+    Rows left out of the JSON (empty ones) shift the indexes: they are mapped back here.
+    """
+    kept = [
+        i
+        for i, row in enumerate(rows)
+        if row["label"].strip() or row["options"].strip() or row["help"].strip()
+    ]
+    per_row: list[dict] = [{} for _row in rows]
+    for key, message in errors.items():
+        parts = key.split(".")
+        if len(parts) >= 2 and parts[0] == "questions" and parts[1].isdigit():
+            index = int(parts[1])
+            if index < len(kept):
+                per_row[kept[index]][parts[2] if len(parts) > 2 else "label"] = translated(message)
+    return per_row

@@ -165,6 +165,47 @@ class MeetingTypeForm(FlaskForm):
         ),
         default="public",
     )
+    # SPEC §9
+    durations_minutes = StringField(
+        _l("Lengths to choose from (minutes)"),
+        render_kw={"inputmode": "numeric", "autocomplete": "off"},
+    )
+    requires_confirmation = BooleanField(_l("I approve each booking before it is final"))
+    pending_hours = StringField(
+        _l("Decline requests not decided within (hours)"), **_number("pending_hours")
+    )
+    attendee_change_cutoff_minutes = StringField(
+        _l("Attendees may not move or cancel later than (minutes before)"),
+        **_number("attendee_change_cutoff_minutes"),
+    )
+    max_per_week = StringField(_l("Maximum bookings per week"), **_number("max_per_week"))
+    max_per_month = StringField(_l("Maximum bookings per month"), **_number("max_per_month"))
+    blocking = RadioField(
+        _l("Which calendars make you busy for this type"),
+        choices=choices(
+            (
+                ("all", _l("Every connected calendar")),
+                ("chosen", _l("Only the calendars ticked below")),
+            )
+        ),
+        default="all",
+    )
+    blocking_calendars = MultiCheckboxField(
+        _l("Calendars"), coerce=int, choices=[], validate_choice=False
+    )
+    color = StringField(
+        _l("Colour"),
+        render_kw={"pattern": "#[0-9A-Fa-f]{6}", "placeholder": "#2f6fdf", "maxlength": 7},
+    )
+    reminder_message = TextAreaField(
+        _l("Text added to reminders"), render_kw=html_attributes(MeetingTypeIn, "reminder_message")
+    )
+    follow_up_minutes = StringField(
+        _l("Follow-up email after the end (minutes)"), **_number("follow_up_minutes")
+    )
+    follow_up_message = TextAreaField(
+        _l("Follow-up text"), render_kw=html_attributes(MeetingTypeIn, "follow_up_message")
+    )
 
 
 class BusyBlockForm(FlaskForm):

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..domain.errors import Conflict, ValidationFailed
+from ..domain.questions import MAX_QUESTIONS
 from ..extensions import db
 from ..htmx import is_htmx, render_htmx
 from ..models import MeetingType
@@ -18,7 +19,19 @@ from ..web import errors_beside, now, problems_of, translated
 from . import editors, preview
 from .blueprint import bp
 from .forms import EmptyForm, MeetingTypeForm, submitted_action
-from .meeting_type_form import type_data, type_editors, type_errors, type_form
+from .meeting_type_form import TypeEditors, type_data, type_editors, type_errors, type_form
+
+
+def question_kinds() -> list[tuple[str, str]]:
+    """The kinds of question, named in the reader's language."""
+    return [
+        ("text", _("Short text")),
+        ("textarea", _("Long text")),
+        ("select", _("One of a list")),
+        ("multiselect", _("Several of a list")),
+        ("checkbox", _("A checkbox")),
+        ("phone", _("Phone number")),
+    ]
 
 
 def own_type(type_id: int) -> MeetingType:
@@ -39,8 +52,7 @@ def meeting_type_list():
 def _type_context(
     mt: MeetingType | None,
     form: MeetingTypeForm,
-    hours: editors.HoursState,
-    rows: list[dict],
+    state: TypeEditors,
     *,
     errors: dict | None = None,
     with_preview: bool = True,
@@ -51,17 +63,23 @@ def _type_context(
     args = {"type_id": mt.id} if mt else {}
     shown = None
     if with_preview and not any(errors.values()) and not any(f.errors for f in form):
-        data, problems = type_data(form, hours, rows, editing=mt is not None)
+        data, problems = type_data(form, state, editing=mt is not None)
         if not problems:
             shown = preview.build(page, data, now=now(), type_id=mt.id if mt else None)
+    row_errors = errors.get("question_rows") or [{} for _row in state.questions]
     return {
         "form": form,
         "mt": mt,
         "page": page,
-        "days": editors.editor_days(hours, errors.get("days")),
+        "days": editors.editor_days(state.hours, errors.get("days")),
         "hours_error": errors.get("hours"),
-        "overrides": rows,
+        "overrides": state.overrides,
         "overrides_error": errors.get("overrides"),
+        "questions": list(zip(state.questions, row_errors, strict=True)),
+        "questions_error": errors.get("questions"),
+        "question_kinds": question_kinds(),
+        "max_questions": MAX_QUESTIONS,
+        "has_calendars": bool(form.blocking_calendars.choices),
         "other_errors": errors.get("other", []),
         "preview": shown,
         "hours_endpoint": "organizer.meeting_type_day_hours",
@@ -76,19 +94,13 @@ def _type_context(
 def _type_page(mt: MeetingType | None):
     """Show, re-show or save the meeting type form (new when mt is None)."""
     form = type_form(mt)
-    hours, rows = type_editors(mt)
+    state = type_editors(mt)
     action = submitted_action()
-    if request.method == "GET" or action == "preview":
-        return render_template(
-            "organizer/meeting_type_edit.html", **_type_context(mt, form, hours, rows)
-        )
-    if editors.apply_hours_action(hours, action) or editors.apply_overrides_action(rows, action):
-        return render_template(
-            "organizer/meeting_type_edit.html", **_type_context(mt, form, hours, rows)
-        )
+    if request.method == "GET" or action == "preview" or state.apply(action):
+        return render_template("organizer/meeting_type_edit.html", **_type_context(mt, form, state))
 
     errors: dict = {}
-    data, problems = type_data(form, hours, rows, editing=mt is not None)
+    data, problems = type_data(form, state, editing=mt is not None)
     try:
         values = load(MeetingTypeIn, data, partial=mt is not None)
         if problems:
@@ -99,7 +111,7 @@ def _type_page(mt: MeetingType | None):
             else meeting_types.create(current_user.page, values)
         )
     except ValidationFailed as exc:
-        errors = type_errors(form, exc.errors, problems)
+        errors = type_errors(form, exc.errors, problems, state.questions)
     except Conflict as exc:
         errors = {"other": errors_beside(form, problems_of(exc))}
     else:
@@ -109,7 +121,7 @@ def _type_page(mt: MeetingType | None):
     db.session.rollback()
     return render_template(
         "organizer/meeting_type_edit.html",
-        **_type_context(mt, form, hours, rows, errors=errors or {"other": []}),
+        **_type_context(mt, form, state, errors=errors or {"other": []}),
     ), 422
 
 
@@ -132,16 +144,18 @@ def _type_fragment(type_id: int | None, partial: str, *, day: str | None = None)
     """
     mt = own_type(type_id) if type_id is not None else None
     form = type_form(mt)
-    hours, rows = type_editors(mt)
+    state = type_editors(mt)
     action = request.form.get("action", "")
     extra = {}
     if partial == "organizer/_day_hours.html":
-        editors.apply_hours_action(hours, action)
-        extra["day"] = editors.one_day(hours, day)
+        editors.apply_hours_action(state.hours, action)
+        extra["day"] = editors.one_day(state.hours, day)
     elif partial == "organizer/_overrides.html":
-        editors.apply_overrides_action(rows, action)
+        editors.apply_overrides_action(state.overrides, action)
+    elif partial == "organizer/_questions.html":
+        editors.apply_questions_action(state.questions, action)
     with_preview = partial == "organizer/_preview.html" or not is_htmx()
-    context = _type_context(mt, form, hours, rows, with_preview=with_preview)
+    context = _type_context(mt, form, state, with_preview=with_preview)
     return render_htmx("organizer/meeting_type_edit.html", partial, **context, **extra)
 
 
@@ -159,6 +173,13 @@ def meeting_type_day_hours(day: str, type_id: int | None):
 def meeting_type_overrides(type_id: int | None):
     """Add or remove a date override row; save nothing."""
     return _type_fragment(type_id, "organizer/_overrides.html")
+
+
+@bp.post("/types/questions", defaults={"type_id": None})
+@bp.post("/types/<int:type_id>/questions")
+def meeting_type_questions(type_id: int | None):
+    """Add, remove or move a booking question row; save nothing."""
+    return _type_fragment(type_id, "organizer/_questions.html")
 
 
 @bp.post("/types/preview", defaults={"type_id": None})

@@ -22,7 +22,7 @@ from ..core.urls import external_url
 from ..domain.availability import durations_of
 from ..domain.errors import BookingClosed, Message, SlotTaken, ValidationFailed, _l
 from ..domain.invitations import BookingFacts, build_invitation
-from ..domain.questions import check_answers
+from ..domain.questions import answer_text, answered, check_answers
 from ..domain.tokens import TokenError, TokenSigner
 from ..extensions import db
 from ..models import Booking, MeetingType, PrivateLink
@@ -217,6 +217,8 @@ def snapshot(booking: Booking, *, manage: str | None = None, stamp: datetime) ->
             "cancel_reason": booking.cancel_reason or "",
             "created_at": booking.created_at.isoformat(),
             "language": booking.language,
+            "duration_minutes": booking.duration_minutes,
+            "answers": list(booking.answers or ()),
         },
         "type": {"title": mt.title, "description": mt.description, "location": location_text(mt)},
         "organizer": {
@@ -263,6 +265,17 @@ def snapshot_facts(snap: dict, for_attendee: bool) -> BookingFacts:
         cancelled=b["status"] == "cancelled",
         online_label=_("Online meeting"),
         manage_label=_("Reschedule or cancel"),
+        answers=answer_lines(b.get("answers")),
+        note=b["note"],
+        note_label=_("Note"),
+    )
+
+
+def answer_lines(stored) -> tuple[tuple[str, str], ...]:
+    """The answers worth showing, as (label, text) in the current language."""
+    return tuple(
+        (answer["label"], answer_text(answer, yes=_("Yes"), no=_("No")))
+        for answer in answered(stored)
     )
 
 
@@ -316,6 +329,7 @@ def compose(snap: dict) -> Email:
         "location": snap["type"]["location"],
     }
     with force_locale(language):
+        context["answers"] = answer_lines(b.get("answers"))
         ics = method = None
         if kind != "reminder":
             method = "CANCEL" if b["status"] == "cancelled" else "REQUEST"
