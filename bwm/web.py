@@ -6,7 +6,7 @@ from datetime import date, datetime
 from urllib.parse import urlencode
 
 from babel import dates as babel_dates
-from flask import Flask, g, has_request_context, jsonify, request
+from flask import Flask, Response, g, has_request_context, jsonify, request
 from flask.sessions import SecureCookieSessionInterface
 from flask_babel import get_locale, gettext
 from sqlalchemy import event, text
@@ -288,3 +288,11 @@ class SessionInterface(SecureCookieSessionInterface):
             response.headers.setlist(
                 "Set-Cookie", [c if "; secure" in c.lower() else f"{c}; Secure" for c in cookies]
             )
+
+
+def csv_response(text: str, filename: str) -> Response:
+    """A CSV download, never kept by a cache."""
+    response = Response(text, mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

@@ -16,17 +16,24 @@ from ..schemas.bookings import (
     BookingList,
     BookingsQuery,
     CancelIn,
+    DeclineIn,
     RescheduleIn,
 )
 from ..schemas.common import ErrorOut
-from ..services import bookings, policy, slots
-from ..web import now
+from ..services import bookings, exports, policy
+from ..web import csv_response, now
 from .auth import token_required
 from .blueprint import bp, finding
 from .pages import public_type
 
 TAKEN = {"schema": ErrorOut, "description": "the slot is not (or no longer) free"}
+# The list's 200 is JSON, or CSV with ?format=csv (flask-smorest declares only the JSON).
+CSV_TOO = {
+    "application/json": {"schema": BookingList},
+    "text/csv": {"schema": {"type": "string"}},
+}
 GONE = {"schema": ErrorOut, "description": "cancelled, or already taken place"}
+DECIDED = {"schema": ErrorOut, "description": "not a request waiting for an answer"}
 
 
 @bp.post("/pages/<page>/types/<type>/bookings")
@@ -99,19 +106,15 @@ def booking_cancel(values: dict, booking: Booking):
 @token_required
 @bp.arguments(BookingsQuery, location="query")
 @bp.response(200, BookingList)
+@bp.doc(responses={"200": {"content": CSV_TOO}})
 def my_bookings(query: dict):
-    """List the organizer's bookings by start, filtered by dates in the page's zone and status."""
-    tz = get_zone(g.api_user.page.timezone)
-    found = select(Booking).where(Booking.user_id == g.api_user.id).order_by(Booking.start)
-    if query.get("from_"):
-        found = found.where(
-            Booking.start >= slots.day_bounds(query["from_"], query["from_"], tz)[0]
-        )
-    if query.get("to"):
-        found = found.where(Booking.start < slots.day_bounds(query["to"], query["to"], tz)[1])
-    if query.get("status"):
-        found = found.where(Booking.status == query["status"])
-    return {"bookings": db.session.scalars(found)}
+    """List the organizer's bookings by start, filtered by dates in the page's zone and status;
+    with format=csv, as CSV with one column per question."""
+    found = exports.find_bookings(g.api_user, query)
+    if query.get("format") == "csv":
+        tz = get_zone(g.api_user.page.timezone)
+        return csv_response(exports.bookings_csv(found, tz), "bookings.csv")
+    return {"bookings": found}
 
 
 def _own_booking(uid: str) -> Booking:
@@ -133,5 +136,32 @@ def _own_booking(uid: str) -> Booking:
 def my_booking_cancel(values: dict, booking: Booking):
     """Cancel one of the organizer's bookings; the attendee is told by email."""
     bookings.cancel(booking, reason=values["reason"], now=now(), by="organizer")
+    db.session.commit()
+    return {"booking": booking}
+
+
+@bp.post("/me/bookings/<uid>/confirm")
+@token_required
+@finding("booking", _own_booking)
+@bp.response(200, BookingEnvelope)
+@bp.alt_response(409, **DECIDED)
+@bp.alt_response(410, **GONE)
+def my_booking_confirm(booking: Booking):
+    """Approve a request: it is confirmed and both sides get their invitations by email."""
+    bookings.confirm(booking, now=now())
+    db.session.commit()
+    return {"booking": booking}
+
+
+@bp.post("/me/bookings/<uid>/decline")
+@token_required
+@finding("booking", _own_booking)
+@bp.arguments(DeclineIn, required=False)
+@bp.response(200, BookingEnvelope)
+@bp.alt_response(409, **DECIDED)
+@bp.alt_response(410, **GONE)
+def my_booking_decline(values: dict, booking: Booking):
+    """Decline a request, with an optional reason: its time is free again, the attendee told."""
+    bookings.decline(booking, reason=values["reason"], now=now())
     db.session.commit()
     return {"booking": booking}

@@ -15,14 +15,16 @@ from flask import (
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
-from ..domain.errors import SlotTaken
+from ..domain.availability import durations_of
+from ..domain.errors import SlotTaken, ValidationFailed
+from ..domain.questions import check_answers
 from ..domain.tokens import TokenError
 from ..domain.zones import get_zone
 from ..extensions import db, limiter
 from ..models import MeetingType, PrivateLink
 from ..schemas.bookings import BookingIn
 from ..services import bookings, slots
-from ..web import checked, now
+from ..web import checked, now, translated
 from .blueprint import bp
 from .forms import BookingForm
 from .pages import parse_start, picker_context, type_or_404
@@ -46,10 +48,61 @@ class BookingFlow:
         return {**context, **self.values}
 
 
-def _booking_form_page(flow: BookingFlow, form: BookingForm, start: datetime, status: int = 200):
+@dataclass
+class Asked:
+    """One booking question on the form: its field's name, what was given, what is wrong."""
+
+    question: dict
+    value: object
+    error: str | None = None
+
+    @property
+    def name(self) -> str:
+        return f"answer-{self.question['id']}"
+
+
+def _given(question: dict) -> object:
+    """What the browser sent for a question (a list for several of a list)."""
+    name = f"answer-{question['id']}"
+    if question["kind"] == "multiselect":
+        return request.form.getlist(name)
+    return request.form.get(name, "")
+
+
+def _asked(mt: MeetingType, errors: dict | None = None) -> list[Asked]:
+    posted = request.method == "POST"
+    errors = errors or {}
+    return [
+        Asked(
+            question=q,
+            value=_given(q) if posted else ([] if q["kind"] == "multiselect" else ""),
+            error=translated(errors[f"answers.{q['id']}"])
+            if f"answers.{q['id']}" in errors
+            else None,
+        )
+        for q in mt.questions or ()
+    ]
+
+
+def _length(mt: MeetingType, form: BookingForm) -> int:
+    """The chosen length in minutes (the type's own when none or another is asked for)."""
+    value = (form.duration_minutes.data or "").strip()
+    if value.isdigit() and int(value) in durations_of(mt.duration_minutes, mt.durations_minutes):
+        return int(value)
+    return mt.duration_minutes
+
+
+def _booking_form_page(
+    flow: BookingFlow,
+    form: BookingForm,
+    start: datetime,
+    status: int = 200,
+    asked: list[Asked] | None = None,
+):
     mt = flow.mt
     tz = get_zone(form.timezone.data) or get_zone(mt.page.timezone)
     local = start.astimezone(tz)
+    minutes = _length(mt, form)
     return (
         render_template(
             "attendee/book.html",
@@ -57,8 +110,10 @@ def _booking_form_page(flow: BookingFlow, form: BookingForm, start: datetime, st
             page=mt.page,
             mt=mt,
             form=form,
+            asked=asked if asked is not None else _asked(mt),
+            minutes=minutes,
             start=local,
-            end=(start + timedelta(minutes=mt.duration_minutes)).astimezone(tz),
+            end=(start + timedelta(minutes=minutes)).astimezone(tz),
             organizer_start=start.astimezone(get_zone(mt.page.timezone)),
             tz=tz,
             back=url_for(
@@ -97,14 +152,16 @@ def run_booking(flow: BookingFlow):
     if request.method == "GET":
         form.start.data = request.args.get("start")
         form.timezone.data = request.args.get("tz") or mt.page.timezone
+        form.duration_minutes.data = request.args.get("duration") or ""
     start = parse_start(form.start.data)
     tz_key = form.timezone.data if get_zone(form.timezone.data) else mt.page.timezone
     if start is None:
         return redirect(url_for(flow.picker_endpoint, **flow.values))
     if request.method == "GET":
-        if not _still_free(mt, start):
+        if not _still_free(mt, start, _length(mt, form)):
             return _taken_page(flow, start, tz_key)
         return _booking_form_page(flow, form, start)
+    answers = {q["id"]: _given(q) for q in mt.questions or ()}
     values = checked(
         form,
         BookingIn(),
@@ -114,10 +171,17 @@ def run_booking(flow: BookingFlow):
             "email": form.email.data,
             "note": form.note.data,
             "timezone": tz_key,
+            "duration_minutes": str(_length(mt, form)),
+            "answers": answers,
         },
     )
-    if values is None:
-        return _booking_form_page(flow, form, start, 422)
+    try:  # the answers are checked with the other fields, so every message shows at once
+        check_answers(mt.questions or (), answers)
+        problems = {}
+    except ValidationFailed as exc:
+        problems = exc.errors
+    if values is None or problems:
+        return _booking_form_page(flow, form, start, 422, _asked(mt, problems))
     try:
         booking = bookings.book(
             mt, values, now=now(), language=str(get_locale() or "en"), link=flow.link
@@ -148,5 +212,5 @@ def book(slug: str, type_slug: str):
     )
 
 
-def _still_free(mt: MeetingType, start: datetime) -> bool:
-    return slots.is_free(mt, start, now=now())
+def _still_free(mt: MeetingType, start: datetime, minutes: int | None = None) -> bool:
+    return slots.is_free(mt, start, now=now(), duration=minutes)

@@ -6,12 +6,13 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, StringField, TextAreaField
 
 from ..schemas import html_attributes
-from ..schemas.bookings import BookingIn, CancelIn
+from ..schemas.bookings import BookingIn, CancelIn, DeclineIn
 
 
 class BookingForm(FlaskForm):
     start = HiddenField()
     timezone = HiddenField()
+    duration_minutes = HiddenField()
     name = StringField(_l("Name"), render_kw=html_attributes(BookingIn, "name"))
     email = EmailField(_l("Email"), render_kw=html_attributes(BookingIn, "email"))
     note = TextAreaField(_l("Note"), render_kw=html_attributes(BookingIn, "note"))
@@ -23,3 +24,11 @@ class CancelForm(FlaskForm):
 
 class RescheduleForm(FlaskForm):
     start = HiddenField()
+
+
+class DecisionForm(FlaskForm):
+    """The organizer's answer to a request, from the link in their email."""
+
+    reason = TextAreaField(
+        _l("Reason (optional)"), render_kw=html_attributes(DeclineIn, "reason")
+    )

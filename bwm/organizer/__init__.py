@@ -7,6 +7,7 @@ from . import (  # noqa: F401
     busy,
     calendar_shares,
     calendars,
+    exports,
     links,
     meeting_types,
     page_sharing,

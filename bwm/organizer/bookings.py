@@ -125,6 +125,7 @@ def _booking_page(booking: Booking, form: CancelBookingForm, *, closed: str | No
         created=booking.created_at.astimezone(tz),
         cancelled=booking.cancelled_at.astimezone(tz) if booking.cancelled_at else None,
         location=bookings.location_text(booking.meeting_type),
+        answers=bookings.answer_lines(booking.answers),
         cancellable=booking.status == "confirmed" and booking.start > current,
         back=_booking_list(booking, current),
         form=form,

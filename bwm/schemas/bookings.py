@@ -100,6 +100,7 @@ class BookingsQuery(In):
     from_ = Day(data_key="from", metadata={"description": "first date, in the page's zone"})
     to = Day(metadata={"description": "last date, in the page's zone"})
     status = Choice(STATUSES)
+    format = Choice(("json", "csv"), metadata={"description": "csv: one column per question"})
 
 
 class BookingList(Out):

@@ -84,6 +84,8 @@ class Questions(fields.List):
             raise fail(NOT_LIST)
         if len(value) > MAX_QUESTIONS:
             raise fail(TOO_MANY, max=MAX_QUESTIONS)
+        # Each question is whole, even in a PATCH of its type (which loads the type partial).
+        kwargs["partial"] = False
         questions = super()._deserialize(value, attr, data, **kwargs)
         taken = {q["id"] for q in questions if _MADE not in q}
         if len(taken) < sum(_MADE not in q for q in questions):
