@@ -153,6 +153,9 @@ def run_booking(flow: BookingFlow):
         form.start.data = request.args.get("start")
         form.timezone.data = request.args.get("tz") or mt.page.timezone
         form.duration_minutes.data = request.args.get("duration") or ""
+        if flow.link is not None:  # a link for one person opens with their name and email
+            form.name.data = flow.link.name or None
+            form.email.data = flow.link.email or None
     start = parse_start(form.start.data)
     tz_key = form.timezone.data if get_zone(form.timezone.data) else mt.page.timezone
     if start is None:

@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
-from flask import current_app
+from flask import current_app, render_template
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from sqlalchemy import select, update
 
+from .. import outbox
 from ..core import signing
 from ..core.urls import external_url
 from ..domain import links as rules
+from ..domain.errors import Message, ValidationFailed, _l
 from ..domain.tokens import TokenError, TokenSigner
 from ..extensions import db
 from ..models import BookingPage, MeetingType, PrivateLink
-from ..schemas import With, load
+from ..schemas import With, check, load
+from ..schemas.fields import Email
 from ..schemas.links import LinkIn
 from . import policy
 
@@ -53,14 +60,102 @@ def max_days() -> int:
 
 
 def new_link(mt: MeetingType, data: dict, *, now: datetime) -> PrivateLink:
-    """Make a link to the type from LinkIn's values; its expiry checked by the domain."""
+    """Make a link to the type from LinkIn's values; its expiry checked by the domain.
+
+    A link for one person (SPEC §9) keeps their name and email for the booking form; with
+    `send`, it is emailed to them with the organizer's message.
+    """
     values = load(LinkIn, data)
+    if values["send"] and not values["email"]:
+        raise ValidationFailed({"email": Message(_l("is required to send the link"))})
     expires_at = rules.choose_expiry(values["expires_at"], now=now, days=max_days())
-    return create_link(mt, single_use=values["single_use"], expires_at=expires_at, now=now)
+    link = create_link(
+        mt,
+        single_use=values["single_use"],
+        expires_at=expires_at,
+        now=now,
+        name=values["name"],
+        email=values["email"] or "",
+    )
+    if values["send"]:
+        send_link(link, values["message"], now=now)
+    return link
+
+
+def new_links_for(
+    mt: MeetingType, addresses: str, *, message: str, expires_at: str | None, now: datetime
+) -> list[PrivateLink]:
+    """Make one single-use link per address (one a line, or separated by commas) and send each.
+
+    Every address is checked first: ValidationFailed names the first bad one, and none is made.
+    """
+    emails: list[str] = []
+    for part in re.split(r"[\s,;]+", addresses or ""):
+        if part:
+            email = check(EMAIL, part, "addresses")
+            if email not in emails:
+                emails.append(email)
+    if not emails:
+        raise ValidationFailed({"addresses": Message(_l("give at least one address"))})
+    if len(emails) > MAX_AT_ONCE:
+        raise ValidationFailed(
+            {"addresses": Message(_l("at most %(most)s addresses at once"), most=MAX_AT_ONCE)}
+        )
+    message = check(MESSAGE, message, "message")
+    made = []
+    for email in emails:
+        made.append(
+            new_link(
+                mt,
+                {
+                    "single_use": True,
+                    "expires_at": expires_at,
+                    "email": email,
+                    "send": True,
+                    "message": message,
+                },
+                now=now,
+            )
+        )
+    return made
+
+
+MAX_AT_ONCE = 200
+EMAIL = Email()
+MESSAGE = LinkIn().fields["message"]
+
+
+def send_link(link: PrivateLink, message: str, *, now: datetime) -> None:
+    """Email the link to its person, in the page's language, with the organizer's message."""
+    mt = link.meeting_type
+    page = mt.page
+    organizer = page.user
+    context = {
+        "link": link,
+        "mt": mt,
+        "page": page,
+        "organizer": organizer,
+        "message": message,
+        "url": url_of(link),
+        "expires": link.expires_at.astimezone(ZoneInfo(page.timezone)),
+    }
+    with force_locale(page.default_language):
+        subject = _(
+            "%(name)s invites you to book: %(title)s", name=page.display_name, title=mt.title
+        )
+        text = render_template("email/private_link.txt", **context)
+        html = render_template("email/private_link.html", **context)
+    outbox.enqueue(link.email, subject, text, html, now=now)
 
 
 def create_link(
-    mt: MeetingType, *, single_use: bool, expires_at: datetime, now: datetime
+    mt: MeetingType,
+    *,
+    single_use: bool,
+    expires_at: datetime,
+    now: datetime,
+    name: str = "",
+    email: str = "",
 ) -> PrivateLink:
     """Record a new link to the meeting type (expiry already checked by the domain)."""
     link = PrivateLink(
@@ -69,6 +164,8 @@ def create_link(
         single_use=single_use,
         created_at=now,
         expires_at=expires_at,
+        name=name,
+        email=email,
     )
     link.meeting_type = mt
     db.session.add(link)
