@@ -4,7 +4,8 @@ also as a ratio of the trivial route's (a static file) in the same process.
 The HTTP benchmark's figures swing more than 5% from run to run on a shared machine; the fastest
 of many in-process requests is steady enough to compare two versions of the code:
     python bench/bench_inprocess.py            (BENCH_REQUESTS=300 by default)
-Same data as bench_http.py: an organizer, a month with 1,000 busy intervals, an always-open type.
+Same data as bench_http.py: an organizer, a month with 1,000 busy intervals, an always-open type;
+"slots computed" asks a second app that keeps no answers (ANSWER_CACHE_SIZE=0).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ REQUESTS = int(os.environ.get("BENCH_REQUESTS", "300"))
 MONTH = "/api/v1/pages/bench/types/month/slots?start=2027-03-01&end=2027-03-31"
 
 
-def make_app():
+def make_app(**config):
     """The app over a new SQLite file, with the benchmark's organizer and busy month."""
     from flask_migrate import upgrade
 
@@ -39,6 +40,7 @@ def make_app():
             "SECRET_KEY": "bench",
             "RATELIMIT_ENABLED": False,
             "INSTANCE_PATH": instance,
+            **config,
         }
     )
     with app.app_context():
@@ -82,10 +84,14 @@ def main() -> None:
         body = {"start": next(starts).isoformat(), "name": "B", "email": "b@example.org"}
         return client.post("/api/v1/pages/bench/types/quick/bookings", json=body)
 
+    # A server that keeps no answers: what computing a month of slots costs.
+    cold = make_app(ANSWER_CACHE_SIZE=0).test_client()
+
     trivial = fastest(lambda: client.get("/static/img/favicon.svg"), REQUESTS)
     figures = {
         "page": fastest(lambda: client.get("/b/bench"), REQUESTS),
         "slots kept": fastest(lambda: client.get(MONTH), REQUESTS),
+        "slots computed": fastest(lambda: cold.get(MONTH), REQUESTS),
         "booking": fastest(book, REQUESTS),
     }
     shown = " | ".join(f"{k} {v:.3f} ms ({trivial / v:.3f})" for k, v in figures.items())

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -91,3 +91,55 @@ def test_racing_for_separate_slots_books_them_all(racing_app):
         outcomes = race([(base + path, body) for path, body in bodies])
     assert outcomes == Counter({201: 4})
     assert _count_bookings(racing_app) == 4
+
+
+def _local(day, hour: int) -> str:
+    return datetime(
+        day.year, day.month, day.day, hour, tzinfo=ZoneInfo("Europe/Stockholm")
+    ).isoformat()
+
+
+@pytest.mark.parametrize(
+    ("caps", "cap"),
+    [
+        ({"max_per_week": 3}, 3),
+        ({"max_per_month": 2}, 2),
+        ({"max_per_day": 2, "max_per_week": 5}, 5),  # three days could take six
+    ],
+)
+def test_racing_at_a_weekly_or_monthly_cap_books_exactly_up_to_it(racing_app, caps, cap):
+    from bwm.extensions import db
+    from bwm.services import meeting_types
+    from bwm.services.organizers import create_organizer
+
+    with racing_app.app_context():
+        user = create_organizer(
+            "capped@example.com",
+            "Capped",
+            "long-password",
+            slug="capped",
+            timezone="Europe/Stockholm",
+        )
+        capped = {"title": "Capped", "slug": "capped", "duration_minutes": 30}
+        meeting_types.create(user.page, {**capped, "max_days_ahead": 400, **caps})
+        db.session.commit()
+    # Twelve different free times, four on each of a Monday, Tuesday and Wednesday: one ISO
+    # week, one month.
+    monday = next_weekday(0)
+    while monday.day > 26:
+        monday = next_weekday(0, today=monday)
+    starts = [
+        _local(monday + timedelta(days=n), hour) for n in range(3) for hour in (9, 11, 13, 15)
+    ]
+    with serve(racing_app) as base:
+        outcomes = race(
+            [
+                (
+                    base + "/api/v1/pages/capped/types/capped/bookings",
+                    {"start": start, "name": f"Racer {i}", "email": f"r{i}@example.org"},
+                )
+                for i, start in enumerate(starts)
+            ]
+        )
+    assert outcomes == Counter({201: cap, 409: len(starts) - cap})
+    assert _count_bookings(racing_app) == cap

@@ -44,13 +44,15 @@ def slots_list(mt: MeetingType, **query):
 
 
 def free_starts(mt: MeetingType, query: dict) -> dict:
-    """The type's free starts from start to end (dates in tz, both inclusive), shown in tz."""
+    """The type's free starts from start to end (dates in tz, both inclusive), shown in tz,
+    for meetings of the length asked for (one of the type's; its default one)."""
     current = now()
+    duration = slots.duration_of(mt, query.get("duration"))
     first, last, tz = slots.date_range(
         query, mt.page.timezone, max_days=current_app.config["MAX_SLOT_RANGE_DAYS"], now=current
     )
     start, end = slots.day_bounds(first, last, tz)
-    found = slots.slots_between(mt, start, end, now=current, cached=True)
+    found = slots.slots_between(mt, start, end, now=current, cached=True, duration=duration)
     return {"timezone": tz.key, "slots": [local_text(s, tz.key) for s in found]}
 
 

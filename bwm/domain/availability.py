@@ -23,6 +23,14 @@ in between (true of every tzdata zone: changes are months apart), so one offset 
 day and candidates are plain integer ranges. Other days take a slower path that finds the
 transition inside each window.
 
+Caps and lengths
+----------------
+``booked_per_day`` counts a type's bookings per local date of the organizer. A date offers
+nothing once its own count, its ISO week's (Monday to Sunday, local dates) or its calendar month's
+reaches that cap; the caller counts every date of each week and month the range touches when those
+caps are set, or a week cut by the range's edge would look emptier than it is. A type with several
+lengths is asked once per length: the rules carry one duration, and it decides which starts fit.
+
 Busy time
 ---------
 Busy intervals are half-open ``[start, end)`` in any zone; one that is empty or backwards
@@ -43,7 +51,8 @@ slot.
 """
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Mapping, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from itertools import accumulate, chain, pairwise, repeat
@@ -59,6 +68,7 @@ __all__ = [
     "durations_of",
     "format_minutes",
     "is_slot_free",
+    "open_days",
     "parse_window",
     "validate_windows",
 ]
@@ -91,6 +101,10 @@ class Rules:
     min_notice_minutes: int = 0
     max_days_ahead: int = 60
     max_per_day: int | None = None
+    # Caps on the type's bookings in the organizer's local ISO week (Monday to Sunday) and
+    # calendar month; booked_per_day must then count every date of those weeks and months.
+    max_per_week: int | None = None
+    max_per_month: int | None = None
 
     def __post_init__(self) -> None:
         if self.duration_minutes <= 0:
@@ -105,8 +119,10 @@ class Rules:
         ):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must not be negative")
-        if self.max_per_day is not None and self.max_per_day < 0:
-            raise ValueError("max_per_day must not be negative")
+        for name in ("max_per_day", "max_per_week", "max_per_month"):
+            value = getattr(self, name)
+            if value is not None and value < 0:
+                raise ValueError(f"{name} must not be negative")
 
     @property
     def step(self) -> int:
@@ -326,6 +342,36 @@ def _sorted_busy(busy: Iterable[tuple[datetime, datetime]]) -> list[tuple[dateti
     return sorted(busy, key=_first)
 
 
+def _week_of(day: date) -> date:
+    """The Monday that starts the ISO week of a date."""
+    return day - timedelta(days=day.weekday())
+
+
+def open_days(rules: Rules, booked: Mapping[date, int]) -> Callable[[date], bool] | None:
+    """Return a test of whether a local date is under every cap of the rules (None: no caps).
+
+    A date is closed when the bookings of that date, of its ISO week or of its calendar month
+    have reached the cap on it.
+    """
+    per_day, per_week, per_month = rules.max_per_day, rules.max_per_week, rules.max_per_month
+    if per_day is None and per_week is None and per_month is None:
+        return None
+    weeks: Counter[date] = Counter()
+    months: Counter[tuple[int, int]] = Counter()
+    for day, count in booked.items():
+        weeks[_week_of(day)] += count
+        months[day.year, day.month] += count
+
+    def is_open(day: date) -> bool:
+        return (
+            (per_day is None or booked.get(day, 0) < per_day)
+            and (per_week is None or weeks[_week_of(day)] < per_week)
+            and (per_month is None or months[day.year, day.month] < per_month)
+        )
+
+    return is_open
+
+
 def _candidate_runs(
     availability: Availability,
     rules: Rules,
@@ -339,7 +385,7 @@ def _candidate_runs(
     tz = availability.tz
     overrides = availability.overrides
     weekly = {weekday: sorted(windows) for weekday, windows in availability.weekly.items()}
-    max_per_day = rules.max_per_day
+    is_open = open_days(rules, booked)
     duration = rules.duration_minutes * 60
     step = rules.step * 60
     runs: list[range] = []
@@ -350,7 +396,7 @@ def _candidate_runs(
     weekday = day.weekday()
     while day <= last_day:
         windows = sorted(overrides[day]) if day in overrides else weekly.get(weekday)
-        if windows and (max_per_day is None or booked.get(day, 0) < max_per_day):
+        if windows and (is_open is None or is_open(day)):
             following = day + _ONE_DAY
             if known_day == day:
                 here = known

@@ -65,8 +65,11 @@ def slots(
     end: datetime,
     now: datetime,
     compute: Callable[[datetime], list[datetime]],
+    *,
+    duration: int | None = None,
 ) -> list[datetime]:
-    """The free starts of a type in [start, end), computed once per version and day.
+    """The free starts of a type in [start, end) for one of its lengths (None: its default),
+    computed once per version, length and day.
 
     Free time depends on `now` in two ways only: nothing starts before now + the minimum notice,
     and nothing lies past today + the horizon. So an answer computed earlier on the same local
@@ -76,7 +79,9 @@ def slots(
     if answers is None:
         return compute(now)
     today = now.astimezone(ZoneInfo(mt.page.timezone)).date()
-    key = ("slots", mt.id, mt.created_at, _owner(mt.page), start, end, today)
+    # None and the default length give the same answer: keep it once.
+    length = duration or mt.duration_minutes
+    key = ("slots", mt.id, mt.created_at, _owner(mt.page), start, end, length, today)
     kept = answers.get(key)
     if kept is None or kept[0] > now:  # never kept, or kept at a later time (a test's clock)
         found = compute(now)

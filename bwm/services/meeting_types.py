@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from ..domain.availability import durations_of
 from ..domain.errors import Conflict, Message, ValidationFailed, _l
 from ..extensions import db
-from ..models import Booking, BookingPage, MeetingType
+from ..models import Booking, BookingPage, ConnectedCalendar, MeetingType
 from ..schemas import dump, load
 from ..schemas.meeting_types import DURATIONS, MeetingTypeIn, MeetingTypeOut
 from .calendars import list_calendars

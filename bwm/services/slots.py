@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 from collections import Counter
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -15,13 +16,20 @@ from sqlalchemy import (
     bindparam,
     cast,
     func,
+    literal_column,
     select,
     union_all,
 )
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement, aggregate_strings
 
-from ..domain.availability import Availability, Rules, compute_slots, is_slot_free
+from ..domain.availability import (
+    Availability,
+    Rules,
+    compute_slots,
+    durations_of,
+    is_slot_free,
+)
 from ..domain.errors import Message, ValidationFailed, _l
 from ..domain.zones import get_zone
 from ..extensions import db
@@ -39,6 +47,10 @@ from .hours import rows_to_hours, rows_to_overrides
 
 # A day each side: enough to count a type's bookings on every local date the range touches.
 PAD = timedelta(days=1)
+# The bookings that take their time: confirmed ones, and requests waiting for the organizer
+# (SPEC §9). Written into the statements, not bound, as they never change.
+HOLDING = ("confirmed", "pending")
+_holds_slot = Booking.status.in_([literal_column(f"'{status}'") for status in HOLDING])
 
 
 def _read(statement: Executable, params: dict[str, object]) -> CursorResult:
@@ -85,6 +97,7 @@ _OVERRIDES = (
 
 
 def rules_of(mt: MeetingType, duration: int | None = None) -> Rules:
+    """The type's rules for one of its lengths (its default one when duration is None)."""
     return Rules(
         duration_minutes=duration or mt.duration_minutes,
         step_minutes=mt.slot_step_minutes,
@@ -93,21 +106,48 @@ def rules_of(mt: MeetingType, duration: int | None = None) -> Rules:
         min_notice_minutes=mt.min_notice_minutes,
         max_days_ahead=mt.max_days_ahead,
         max_per_day=mt.max_per_day,
+        max_per_week=mt.max_per_week,
+        max_per_month=mt.max_per_month,
     )
 
 
+def duration_of(mt: MeetingType, minutes: int | None) -> int | None:
+    """Check a length asked for in a query against the type's (None: its default one)."""
+    if minutes is None:
+        return None
+    choices = durations_of(mt.duration_minutes, mt.durations_minutes)
+    if minutes not in choices:
+        raise ValidationFailed(
+            {
+                "duration": Message(
+                    _l("must be one of %(choices)s"), choices=", ".join(map(str, choices))
+                )
+            }
+        )
+    return minutes
+
+
 def busy_intervals(
-    user_id: int, start: datetime, end: datetime, *, exclude_booking: int | None = None
+    user_id: int,
+    start: datetime,
+    end: datetime,
+    *,
+    exclude_booking: int | None = None,
+    calendars: list[int] | None = None,
 ) -> list[tuple[datetime, datetime]]:
     """Everything that blocks the organizer between start and end, bookings padded.
 
     Slots are padded with their type's buffers and bookings with theirs, so what can touch
     [start, end) lies within the organizer's longest buffer before plus longest after of it.
+    calendars: the connected calendars whose busy time counts (a type's blocking_calendars);
+    None counts them all. Busy blocks and bookings always count.
     """
     pad = buffer_reach(user_id)
-    busy, booked = _read(
-        _BUSY, {"user_id": user_id, **_around(start, end, pad, exclude_booking)}
-    ).one()
+    params = {"user_id": user_id, **_around(start, end, pad, exclude_booking)}
+    if calendars is None:
+        busy, booked = _read(_BUSY, params).one()
+    else:
+        busy, booked = _read(_BUSY_FROM, {**params, "calendars": list(calendars)}).one()
     return _utc_times(busy) + _padded_times(booked)
 
 
@@ -162,15 +202,22 @@ def _utc_text_postgresql(element, compiler, **kw) -> str:
     return f"to_char({compiler.process(element.clauses, **kw)}, 'YYYY-MM-DD HH24:MI:SS.US')"
 
 
-def _busy_statement() -> Select:
+def _busy_statement(*, chosen_calendars: bool = False) -> Select:
     """Busy blocks and connected calendars' busy time as of their last good sync (never the
     network here), then bookings with their types' buffers, between :lo and :hi, in one query.
 
     Each kind comes back as one string ("start,end,..." and "start,end,before,after,..."),
     split and parsed by C functions, rather than as a row and two datetime conversions per
     interval: an organizer's month can hold thousands of intervals.
+    chosen_calendars: only the busy time of the calendars in :calendars (a list) counts. A
+    statement of its own, so the common case (every calendar) binds no list to expand.
     """
     user_id, lo, hi = bindparam("user_id"), bindparam("lo"), bindparam("hi")
+    from_calendars = (
+        [CalendarBusy.calendar_id.in_(bindparam("calendars", expanding=True))]
+        if chosen_calendars
+        else []
+    )
 
     def span(table) -> ColumnElement[str]:
         return utc_text(table.start) + "," + utc_text(table.end)
@@ -180,7 +227,10 @@ def _busy_statement() -> Select:
             BusyBlock.user_id == user_id, BusyBlock.start < hi, BusyBlock.end > lo
         ),
         select(span(CalendarBusy).label("span")).where(
-            CalendarBusy.user_id == user_id, CalendarBusy.start < hi, CalendarBusy.end > lo
+            CalendarBusy.user_id == user_id,
+            CalendarBusy.start < hi,
+            CalendarBusy.end > lo,
+            *from_calendars,
         ),
     ).subquery()
     booked = (
@@ -197,7 +247,7 @@ def _busy_statement() -> Select:
         .join(MeetingType, Booking.meeting_type_id == MeetingType.id)
         .where(
             Booking.user_id == user_id,
-            Booking.status == "confirmed",
+            _holds_slot,
             Booking.start < hi,
             Booking.end > lo,
             Booking.id != bindparam("exclude"),
@@ -207,6 +257,7 @@ def _busy_statement() -> Select:
 
 
 _BUSY = _busy_statement()
+_BUSY_FROM = _busy_statement(chosen_calendars=True)
 
 
 def buffer_reach(user_id: int) -> timedelta:
@@ -228,11 +279,20 @@ _REACH = (
 def booked_per_day(
     mt: MeetingType, start: datetime, end: datetime, *, exclude_booking: int | None = None
 ) -> Counter[date]:
-    """Count confirmed bookings of this type per organizer-local date (when it has a maximum)."""
-    if mt.max_per_day is None:
+    """Count the bookings of this type that hold their time per organizer-local date, over
+    what its caps need (nothing when it has none): the dates around [start, end), widened to
+    whole ISO weeks and calendar months when it caps those."""
+    weeks, months = mt.max_per_week is not None, mt.max_per_month is not None
+    if mt.max_per_day is None and not weeks and not months:
         return Counter()
     return count_per_day(
-        mt.id, ZoneInfo(mt.page.timezone), start, end, exclude_booking=exclude_booking
+        mt.id,
+        ZoneInfo(mt.page.timezone),
+        start,
+        end,
+        exclude_booking=exclude_booking,
+        weeks=weeks,
+        months=months,
     )
 
 
@@ -243,17 +303,33 @@ def count_per_day(
     end: datetime,
     *,
     exclude_booking: int | None = None,
+    weeks: bool = False,
+    months: bool = False,
 ) -> Counter[date]:
-    """Count a type's confirmed bookings per local date in tz, around [start, end)."""
+    """Count a type's bookings that hold their time per local date in tz, around [start, end).
+
+    Every date from the day before start to the day after end is counted; weeks and months
+    widen that to the whole ISO weeks and calendar months (in tz) those dates touch.
+    """
+    first = (start - PAD).astimezone(tz).date()
+    last = (end + PAD).astimezone(tz).date()
+    if weeks:
+        first -= timedelta(days=first.weekday())
+        last += timedelta(days=6 - last.weekday())
+    if months:  # after the weeks: a week may reach into the month before or after
+        first = first.replace(day=1)
+        last = last.replace(day=calendar.monthrange(last.year, last.month)[1])
+    lo, hi = day_bounds(first, last, tz)
+    exclude = exclude_booking if exclude_booking is not None else 0
     starts = _read(
-        _TYPE_BOOKINGS, {"type_id": type_id, **_around(start, end, PAD, exclude_booking)}
+        _TYPE_BOOKINGS, {"type_id": type_id, "lo": lo, "hi": hi, "exclude": exclude}
     ).scalars()
     return Counter(s.astimezone(tz).date() for s in starts)
 
 
 _TYPE_BOOKINGS = select(Booking.start).where(
     Booking.meeting_type_id == bindparam("type_id"),
-    Booking.status == "confirmed",
+    _holds_slot,
     Booking.start >= bindparam("lo"),
     Booking.start < bindparam("hi"),
     Booking.id != bindparam("exclude"),
@@ -268,8 +344,10 @@ def slots_between(
     now: datetime,
     exclude_booking: int | None = None,
     cached: bool = False,
+    duration: int | None = None,
 ) -> list[datetime]:
-    """Return the free starts (UTC) of a meeting type in [start, end).
+    """Return the free starts (UTC) of a meeting type in [start, end), for meetings of
+    `duration` minutes (one of the type's lengths; its default one when None).
 
     cached: the caller only reads saved rows (a public GET), so an answer kept under the
     organizer's current data version may serve (see answers.py).
@@ -278,8 +356,14 @@ def slots_between(
     def compute(at: datetime) -> list[datetime]:
         return compute_slots(
             availability_of(mt),
-            busy_intervals(mt.page.user_id, start, end, exclude_booking=exclude_booking),
-            rules_of(mt),
+            busy_intervals(
+                mt.page.user_id,
+                start,
+                end,
+                exclude_booking=exclude_booking,
+                calendars=mt.blocking_calendars,
+            ),
+            rules_of(mt, duration),
             start=start,
             end=end,
             now=at,
@@ -287,7 +371,7 @@ def slots_between(
         )
 
     if cached and exclude_booking is None:
-        return answers.slots(mt, start, end, now, compute)
+        return answers.slots(mt, start, end, now, compute, duration=duration)
     return compute(now)
 
 
@@ -330,7 +414,13 @@ def is_free(
     end = start + timedelta(minutes=duration or mt.duration_minutes)
     return is_slot_free(
         availability_of(mt),
-        busy_intervals(mt.page.user_id, start, end, exclude_booking=exclude_booking),
+        busy_intervals(
+            mt.page.user_id,
+            start,
+            end,
+            exclude_booking=exclude_booking,
+            calendars=mt.blocking_calendars,
+        ),
         rules_of(mt, duration),
         start,
         now=now,
