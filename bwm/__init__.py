@@ -23,7 +23,7 @@ def create_app(test_config: dict | None = None, *, serving: bool = False) -> Fla
     from .config import DEFAULTS
     from .jobs import worker
     from .outbox import delivery  # noqa: F401 - registers the worker's mail lane
-    from .services import answers, calendars, reminders  # noqa: F401 - and its other lanes
+    from .services import answers, calendars, follow_ups, reminders, requests  # noqa: F401 - lanes
 
     instance_path = (test_config or {}).get("INSTANCE_PATH") or os.environ.get("BWM_INSTANCE_PATH")
     app = Flask(__name__, instance_relative_config=True, instance_path=instance_path)

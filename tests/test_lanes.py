@@ -69,8 +69,15 @@ def test_every_lane_records_its_heartbeat(app):
     while time.monotonic() < deadline:
         with app.app_context():
             names = sorted(db.session.scalars(db.select(WorkerLane.name)))
-            if len(names) == 4:
+            if len(names) == 6:
                 assert worker_state(now()) == "ok"
                 break
         time.sleep(0.05)
-    assert names == ["calendar_sync", "calendar_write_back", "mail", "reminders"]
+    assert names == [
+        "calendar_sync",
+        "calendar_write_back",
+        "follow_ups",
+        "mail",
+        "reminders",
+        "requests",
+    ]

@@ -365,7 +365,9 @@ def test_the_api_answers_an_admins_token_only(
     assert found["worker"] == "ok"
     assert {lane["name"] for lane in found["lanes"]} == {
         "mail",
+        "requests",
         "reminders",
+        "follow_ups",
         "calendar_sync",
         "calendar_write_back",
     }

@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
+from functools import cache
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -314,7 +315,27 @@ def booking_event(facts: BookingFacts, *, stamp: datetime, note: str = "") -> Ev
         event.add("location", location)
     event.add("status", "CANCELLED" if facts.cancelled else "CONFIRMED")
     event.add("transp", "TRANSPARENT" if facts.cancelled else "OPAQUE")
+    if facts.color:
+        # RFC 7986 names a CSS colour; the type's own is kept too, for clients that read it.
+        event.add("color", css_color_name(facts.color))
+        event.add("x-bwm-color", facts.color)
+    if facts.category:
+        event.add("categories", [facts.category])
     return event
+
+
+@cache
+def css_color_name(hex_color: str) -> str:
+    """The CSS colour name nearest to #rrggbb (RFC 7986's COLOR takes a name)."""
+    import webcolors
+
+    wanted = webcolors.hex_to_rgb(hex_color)
+    return min(
+        webcolors.names("css3"),
+        key=lambda name: sum(
+            (a - b) ** 2 for a, b in zip(webcolors.name_to_rgb(name), wanted, strict=True)
+        ),
+    )
 
 
 def _calendar(name: str = "") -> Calendar:

@@ -35,6 +35,9 @@ class BookingFacts:
     answers: tuple[tuple[str, str], ...] = ()
     note: str = ""
     note_label: str = "Note"
+    # The meeting type's colour (#rrggbb), for the organizer's own calendar.
+    color: str | None = None
+    category: str = ""  # the meeting type's title, as the event's CATEGORIES
 
 
 def _address(name: str, email: str, role: str | None = None) -> vCalAddress:

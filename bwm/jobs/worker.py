@@ -109,7 +109,8 @@ class Worker:
     "only",
     default="",
     help="The lanes to run, comma-separated (run the others in another worker); "
-    "by default all: mail, reminders, calendar_sync, calendar_write_back.",
+    "by default all: mail, requests, reminders, follow_ups, calendar_sync, "
+    "calendar_write_back.",
 )
 @with_appcontext
 def worker(once: bool, interval: float, only: str) -> None:

@@ -33,6 +33,8 @@ from . import links
 from .slots import is_free
 
 MANAGE_SALT = "bwm.manage"
+DECIDE_SALT = "bwm.decide"
+DECISIONS = ("confirm", "decline")
 
 
 # --- links ------------------------------------------------------------------------------------
@@ -63,6 +65,26 @@ def booking_for_token(token: str) -> Booking:
 
 def manage_url(booking: Booking) -> str:
     return external_url("attendee.manage", token=manage_token(booking))
+
+
+def decision_token(booking: Booking, decision: str) -> str:
+    """Sign the organizer's one-click answer to a request: the token itself authorizes it."""
+    return signing.signer(DECIDE_SALT).sign([booking.uid, decision])
+
+
+def decision_for_token(token: str) -> tuple[Booking, str]:
+    """Return the request and the answer ("confirm" or "decline") a decision token names."""
+    payload = signing.signer(DECIDE_SALT).unsign(token)
+    if not (isinstance(payload, list) and len(payload) == 2 and payload[1] in DECISIONS):
+        raise TokenError.invalid()
+    booking = db.session.scalar(select(Booking).where(Booking.uid == str(payload[0])))
+    if booking is None:
+        raise TokenError.invalid()
+    return booking, payload[1]
+
+
+def decision_url(booking: Booking, decision: str, *, language: str) -> str:
+    return external_url("attendee.decide", token=decision_token(booking, decision), lang=language)
 
 
 # --- checks -----------------------------------------------------------------------------------
@@ -121,7 +143,13 @@ def book(
         attendee_timezone=cleaned["timezone"] or mt.page.timezone,
         note=cleaned["note"],
         language=language,
-        status="confirmed",
+        # A request holds its slot until the organizer answers, or the worker declines it.
+        status="pending" if mt.requires_confirmation else "confirmed",
+        pending_until=(
+            min(now + timedelta(hours=mt.pending_hours), start)
+            if mt.requires_confirmation
+            else None
+        ),
         uid=f"{uuid.uuid4()}@bwm",
         sequence=0,
         online_meeting_url=online_meeting_url() if mt.online_meeting else None,
@@ -132,7 +160,8 @@ def book(
     booking.meeting_type = mt
     # The outbox rows are made before the lock: other bookings of this organizer wait for it,
     # and nothing in them depends on what the check under it finds.
-    rows = outbox.prepare(drafts(booking, "booked", now=now), now=now)
+    kind = "requested" if booking.status == "pending" else "booked"
+    rows = outbox.prepare(drafts(booking, kind, now=now), now=now)
     lock_organizer(user_id)
     if not is_free(mt, start, now=now, duration=minutes):
         raise SlotTaken()
@@ -147,9 +176,56 @@ def book(
 
 
 def ensure_changeable(booking: Booking, now: datetime) -> None:
+    if booking.status in ("cancelled", "declined"):
+        raise BookingClosed(booking.status)
+    if booking.start <= now:
+        raise BookingClosed("past")
+
+
+def was_invited(booking: Booking) -> bool:
+    """Tell whether invitations of the booking went out: not for a request never confirmed."""
+    if booking.pending_until is None:
+        return True
+    return booking.decided_at is not None and booking.status != "declined"
+
+
+def confirm(booking: Booking, *, now: datetime) -> Booking:
+    """Approve a request: it is confirmed and both sides get their invitations."""
+    _ensure_pending(booking, now)
+    booking.status = "confirmed"
+    booking.decided_at = now
+    db.session.flush()
+    notify(booking, "confirmed", now=now, by="organizer")
+    return booking
+
+
+def decline(booking: Booking, *, reason: str, now: datetime, by: str = "organizer") -> Booking:
+    """Decline a request (by the "organizer", or the "worker" when undecided in time): its time
+    is free again and the attendee is told. No invitation went out, so none is withdrawn."""
+    _ensure_pending(booking, now, past_ok=by == "worker")
+    booking.status = "declined"
+    booking.decided_at = now
+    booking.decline_reason = reason
+    db.session.flush()
+    attendee_email = drafts(booking, "declined", now=now, by=by)[0]
+    outbox.enqueue_all([attendee_email], now=now)
+    booking_changed.send(booking, kind="declined", now=now)
+    return booking
+
+
+def _ensure_pending(booking: Booking, now: datetime, *, past_ok: bool = False) -> None:
+    """Re-read the request under its organizer's lock; BookingClosed unless it awaits an answer.
+
+    The lock makes the organizer's answer and the worker's expiry (or two workers) one after
+    the other, so a request is decided once.
+    """
+    lock_organizer(booking.user_id)
+    db.session.refresh(booking)
     if booking.status == "cancelled":
         raise BookingClosed("cancelled")
-    if booking.start <= now:
+    if booking.status != "pending":
+        raise BookingClosed("decided")
+    if booking.start <= now and not past_ok:
         raise BookingClosed("past")
 
 
@@ -158,6 +234,8 @@ def reschedule(booking: Booking, start: datetime, *, now: datetime) -> Booking:
     lock_organizer(booking.user_id)
     db.session.refresh(booking)
     ensure_changeable(booking, now)
+    if booking.status == "pending":
+        raise BookingClosed("pending")  # it can be cancelled, not moved, until answered
     start = start.astimezone(ZoneInfo("UTC"))
     mt = booking.meeting_type
     minutes = booking.duration_minutes
@@ -215,12 +293,22 @@ def snapshot(booking: Booking, *, manage: str | None = None, stamp: datetime) ->
             "note": booking.note,
             "online_meeting_url": booking.online_meeting_url,
             "cancel_reason": booking.cancel_reason or "",
+            "decline_reason": booking.decline_reason or "",
+            "pending_until": booking.pending_until.isoformat() if booking.pending_until else None,
+            "invited": was_invited(booking),
             "created_at": booking.created_at.isoformat(),
             "language": booking.language,
             "duration_minutes": booking.duration_minutes,
             "answers": list(booking.answers or ()),
         },
-        "type": {"title": mt.title, "description": mt.description, "location": location_text(mt)},
+        "type": {
+            "title": mt.title,
+            "description": mt.description,
+            "location": location_text(mt),
+            "color": mt.color,
+            "reminder_message": mt.reminder_message,
+            "follow_up_message": mt.follow_up_message,
+        },
         "organizer": {
             "name": organizer.name,
             "email": organizer.email,
@@ -268,6 +356,8 @@ def snapshot_facts(snap: dict, for_attendee: bool) -> BookingFacts:
         answers=answer_lines(b.get("answers")),
         note=b["note"],
         note_label=_("Note"),
+        color=mt.get("color"),
+        category=mt["title"],
     )
 
 
@@ -301,10 +391,20 @@ def drafts(booking: Booking, kind: str, *, now: datetime, by: str = "attendee") 
     snap = snapshot(booking, manage=manage_url(booking), stamp=now)
     snap.update(kind=kind, by=by)
     organizer_email = snap["organizer"]["email"]
+    organizer_snap = {**snap, "role": "organizer"}
+    if kind == "requested":
+        language = snap["organizer"]["language"]
+        organizer_snap["decide_urls"] = {
+            decision: decision_url(booking, decision, language=language) for decision in DECISIONS
+        }
     return [
         Draft(booking.attendee_email, "booking", {**snap, "role": "attendee"}),
-        Draft(organizer_email, "booking", {**snap, "role": "organizer"}),
+        Draft(organizer_email, "booking", organizer_snap),
     ]
+
+
+# The emails of these kinds carry no invitation (a follow-up comes after the meeting).
+NO_INVITATION = ("reminder", "requested", "declined", "follow_up")
 
 
 @outbox.composer("booking")
@@ -327,11 +427,19 @@ def compose(snap: dict) -> Email:
         "tz": tz.key,
         "manage_url": snap["manage_url"] if to_attendee else None,
         "location": snap["type"]["location"],
+        "decide_urls": snap.get("decide_urls") or {},
+        "page_url": snap.get("page_url"),
+        "pending_until": (
+            datetime.fromisoformat(b["pending_until"]).astimezone(tz)
+            if b.get("pending_until")
+            else None
+        ),
     }
     with force_locale(language):
         context["answers"] = answer_lines(b.get("answers"))
         ics = method = None
-        if kind != "reminder":
+        # A request's emails carry no invitation; nor does anything of one never confirmed.
+        if kind not in NO_INVITATION and b.get("invited", True):
             method = "CANCEL" if b["status"] == "cancelled" else "REQUEST"
             stamp = datetime.fromisoformat(snap["stamp"])
             ics = build_invitation(snapshot_facts(snap, to_attendee), method, stamp=stamp)
