@@ -70,13 +70,12 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(BookingClosed)
     def booking_closed(exc: BookingClosed):
-        message = {
-            "cancelled": _("This booking was cancelled, so it can't be changed."),
-            "past": _("This meeting has already taken place, so it can't be changed."),
-        }[exc.reason]
+        message = closed_message(exc.reason)
+        # Gone for good (410), or still there in another state than the change needs (409).
+        code = 409 if exc.reason in ("decided", "pending") else 410
         if wants_json():
-            return jsonify({"error": message, "reason": exc.reason}), 410
-        return render_error(410, message)
+            return jsonify({"error": message, "reason": exc.reason}), code
+        return render_error(code, message)
 
     @app.errorhandler(CSRFError)
     def csrf_failed(exc: CSRFError):
@@ -106,6 +105,20 @@ def init_app(app: Flask) -> None:
         if wants_json():
             return jsonify({"error": InternalServerError.description}), 500
         return render_error(500)
+
+
+def closed_message(reason: str) -> str:
+    """Say, in the reader's language, why a booking can't be changed (BookingClosed's reason)."""
+    return {
+        "cancelled": _("This booking was cancelled, so it can't be changed."),
+        "past": _("This meeting has already taken place, so it can't be changed."),
+        "declined": _("This request was declined, so it can't be changed."),
+        "decided": _("This request has already been answered."),
+        "pending": _(
+            "This request is waiting for the organizer's answer, so it can't be moved yet. "
+            "It can still be cancelled."
+        ),
+    }[reason]
 
 
 def _custom(exc: HTTPException) -> bool:

@@ -29,6 +29,4 @@ class RescheduleForm(FlaskForm):
 class DecisionForm(FlaskForm):
     """The organizer's answer to a request, from the link in their email."""
 
-    reason = TextAreaField(
-        _l("Reason (optional)"), render_kw=html_attributes(DeclineIn, "reason")
-    )
+    reason = TextAreaField(_l("Reason (optional)"), render_kw=html_attributes(DeclineIn, "reason"))

@@ -1,6 +1,7 @@
 """Managing a booking from its link (/m/<token>): see it, download it, cancel, reschedule."""
 
 from flask import (
+    abort,
     make_response,
     redirect,
     render_template,
@@ -11,6 +12,7 @@ from flask_babel import gettext as _
 
 from ..domain.errors import BookingClosed, SlotTaken
 from ..domain.zones import get_zone
+from ..errors import closed_message
 from ..extensions import db
 from ..htmx import render_htmx
 from ..models import Booking
@@ -41,7 +43,9 @@ def _manage_context(booking: Booking) -> dict:
         "organizer_end": booking.end.astimezone(organizer_tz),
         "tz": tz,
         "organizer_tz": organizer_tz,
-        "changeable": booking.status == "confirmed" and booking.start > current,
+        # A request waiting for the organizer can be cancelled, not moved.
+        "changeable": booking.status in ("confirmed", "pending") and booking.start > current,
+        "movable": booking.status == "confirmed",
         "past": booking.start <= current,
         "token": request.view_args["token"],
         "location": bookings.location_text(booking.meeting_type),
@@ -63,6 +67,8 @@ def manage(token: str):
 def manage_ics(token: str):
     """Download the booking as an .ics file to add to a calendar."""
     booking = _booking_or_error(token)
+    if not bookings.was_invited(booking):
+        abort(404)  # a request gets its invitation once the organizer confirms it
     body = bookings.invitation(booking, for_attendee=True, now=now())
     response = make_response(body)
     response.headers["Content-Type"] = "text/calendar; charset=utf-8"
@@ -88,19 +94,14 @@ def _unavailable_page(booking: Booking):
 
 
 def _closed_page(booking: Booking, reason: str):
-    message = (
-        _("This booking was cancelled, so it can't be changed.")
-        if reason == "cancelled"
-        else _("This meeting has already taken place, so it can't be changed.")
-    )
     return (
         render_template(
             "attendee/manage.html",
-            closed=message,
+            closed=closed_message(reason),
             cancel_form=CancelForm(),
             **_manage_context(booking),
         ),
-        410,
+        409 if reason in ("pending", "decided") else 410,
     )
 
 
@@ -128,7 +129,8 @@ def manage_reschedule(token: str):
     """Show the picker for a new time of the booking."""
     booking = _booking_or_error(token)
     if booking.status != "confirmed" or booking.start <= now():
-        return _closed_page(booking, "cancelled" if booking.status != "confirmed" else "past")
+        reason = "past" if booking.status == "confirmed" else booking.status
+        return _closed_page(booking, reason)
     if not policy.may_publish(booking.meeting_type.page.user):
         return _unavailable_page(booking)
     context = picker_context(

@@ -49,8 +49,9 @@ class SlotTaken(Exception):
 
 
 class BookingClosed(Exception):
-    """A cancelled or past booking can't be changed."""
+    """A cancelled, declined or past booking can't be changed; a decided request can't be
+    decided again; a pending request can't be moved."""
 
     def __init__(self, reason: str):
         super().__init__(reason)
-        self.reason = reason  # "cancelled" or "past"
+        self.reason = reason  # "cancelled", "declined", "past", "decided" or "pending"

@@ -13,6 +13,7 @@ from . import (  # noqa: F401
     page_sharing,
     pages,
     policy,
+    requests,
     views,
 )
 from .blueprint import bp

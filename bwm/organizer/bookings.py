@@ -19,6 +19,7 @@ from ..services import bookings
 from ..web import now
 from .blueprint import bp
 from .forms import CancelBookingForm
+from .requests import requests_context
 
 BOOKING_LISTS = ("upcoming", "past", "cancelled")
 BOOKINGS_PER_PAGE = 50
@@ -27,8 +28,8 @@ BOOKINGS_PER_PAGE = 50
 def _bookings_filter(show: str, current: datetime) -> list:
     """Return the conditions that pick one list: upcoming, past or cancelled."""
     conditions = [Booking.user_id == current_user.id]
-    if show == "cancelled":
-        return [*conditions, Booking.status == "cancelled"]
+    if show == "cancelled":  # and requests declined
+        return [*conditions, Booking.status.in_(("cancelled", "declined"))]
     conditions.append(Booking.status == "confirmed")
     if show == "past":
         return [*conditions, Booking.start < current]
@@ -60,7 +61,7 @@ def booking_row(booking: Booking, tz: ZoneInfo) -> dict:
 
 def _booking_list(booking: Booking, current: datetime) -> str:
     """Name the list a booking is shown in."""
-    if booking.status == "cancelled":
+    if booking.status in ("cancelled", "declined"):
         return "cancelled"
     return "upcoming" if booking.start >= current else "past"
 
@@ -102,6 +103,7 @@ def bookings_list():
         counts=counts,
         rows=[booking_row(booking, tz) for booking in found.items],
         pagination=found,
+        **requests_context("bookings"),
     )
 
 
@@ -127,6 +129,7 @@ def _booking_page(booking: Booking, form: CancelBookingForm, *, closed: str | No
         location=bookings.location_text(booking.meeting_type),
         answers=bookings.answer_lines(booking.answers),
         cancellable=booking.status == "confirmed" and booking.start > current,
+        decidable=booking.status == "pending" and booking.start > current,
         back=_booking_list(booking, current),
         form=form,
         closed=closed,

@@ -15,6 +15,7 @@ from ..extensions import db
 from ..web import now
 from .blueprint import bp
 from .bookings import booking_row, bookings_query
+from .requests import requests_context
 
 DASHBOARD_BOOKINGS = 5
 
@@ -35,4 +36,5 @@ def dashboard():
         "organizer/dashboard.html",
         page=page,
         next_bookings=[booking_row(booking, tz) for booking in upcoming],
+        **requests_context("dashboard"),
     )

@@ -17,7 +17,13 @@ from .bookings import notify
 def due_reminders(now: datetime) -> list[tuple[int, int]]:
     """List (booking id, minutes before) of the reminders due at now and not yet sent."""
     rows = db.session.execute(
-        select(Booking.id, Booking.start, Booking.created_at, Booking.meeting_type_id)
+        select(
+            Booking.id,
+            Booking.start,
+            Booking.created_at,
+            Booking.decided_at,
+            Booking.meeting_type_id,
+        )
         .where(
             Booking.status == "confirmed",
             Booking.start > now,
@@ -47,8 +53,10 @@ def due_reminders(now: datetime) -> list[tuple[int, int]]:
     for row in rows:
         for minutes in reminders.get(row.meeting_type_id) or ():
             moment = row.start - timedelta(minutes=minutes)
-            # Only reminders whose moment has come, and came after the booking was made.
-            if moment <= now and moment >= row.created_at and (row.id, minutes) not in sent:
+            # Only reminders whose moment has come, and came after the booking was made (a
+            # request: after it was confirmed, with its invitation).
+            made = row.decided_at or row.created_at
+            if moment <= now and moment >= made and (row.id, minutes) not in sent:
                 due.append((row.id, minutes))
     return due
 

@@ -50,7 +50,10 @@ def feed_ics(feed: BookingFeed, *, now: datetime) -> bytes:
             Booking.user_id == feed.user_id,
             or_(
                 (Booking.status == "confirmed") & (Booking.end >= now - FEED_PAST),
-                (Booking.status == "cancelled") & (Booking.cancelled_at >= now - FEED_CANCELLED),
+                (Booking.status == "cancelled")
+                & (Booking.cancelled_at >= now - FEED_CANCELLED)
+                # not a request cancelled before it was answered: it was never in the feed
+                & (Booking.pending_until.is_(None) | Booking.decided_at.is_not(None)),
             ),
         )
         .options(

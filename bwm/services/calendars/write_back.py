@@ -61,7 +61,8 @@ def queue_write_back(booking: Booking, kind: str, *, now: datetime) -> None:
     Called in the booking's own transaction (flushed, not committed), so the booking and its
     write-back stand or fall together; the worker does the writing, with retries.
     """
-    if kind == "reminder":
+    # A request is in no calendar until confirmed; one declined or cancelled unanswered never was.
+    if kind == "reminder" or not bookings.was_invited(booking):
         return
     calendar_ids = db.session.scalars(_WRITING_CALENDARS, {"user_id": booking.user_id}).all()
     for calendar_id in calendar_ids:
@@ -126,7 +127,7 @@ def _write_claimed(row_id: int, now: datetime) -> bool:
         from ...calendars import caldav_  # the worker's: see the package's docstring
 
         url, username, uid = cal.url, cal.username, booking.uid
-        cancelled = booking.status == "cancelled"
+        cancelled = booking.status in ("cancelled", "declined")
         facts = bookings.facts(booking, for_attendee=False)
         resource = booking_resource(facts, stamp=now, note=booking.note)
         password = decrypt_password(cal.password_encrypted)
