@@ -1,11 +1,14 @@
 """Map errors to HTTP once: friendly pages for people, JSON for the API."""
 
+from datetime import timedelta
+
 from flask import Flask, jsonify, render_template, request
+from flask_babel import format_timedelta
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from .domain.errors import BookingClosed, Conflict, SlotTaken, ValidationFailed
+from .domain.errors import BookingClosed, ChangeTooLate, Conflict, SlotTaken, ValidationFailed
 from .domain.tokens import TokenError
 from .web import translated
 
@@ -77,6 +80,13 @@ def init_app(app: Flask) -> None:
             return jsonify({"error": message, "reason": exc.reason}), code
         return render_error(code, message)
 
+    @app.errorhandler(ChangeTooLate)
+    def change_too_late(exc: ChangeTooLate):
+        message = too_late_message(exc.minutes)
+        if wants_json():
+            return jsonify({"error": message, "reason": "cutoff"}), 403
+        return render_error(403, message)
+
     @app.errorhandler(CSRFError)
     def csrf_failed(exc: CSRFError):
         if wants_json():
@@ -105,6 +115,22 @@ def init_app(app: Flask) -> None:
         if wants_json():
             return jsonify({"error": InternalServerError.description}), 500
         return render_error(500)
+
+
+def too_late_message(minutes: int, contact: str = "") -> str:
+    """Say that the attendee can no longer move or cancel (the type's cut-off), and whom to ask."""
+    if wants_json():
+        return (
+            f"this booking can't be moved or cancelled less than {minutes} minutes before it "
+            "starts; please contact the organizer"
+        )
+    message = _(
+        "This booking can't be moved or cancelled less than %(time)s before it starts.",
+        time=format_timedelta(timedelta(minutes=minutes), threshold=1.0),
+    )
+    if contact:
+        message += " " + _("Please contact %(contact)s.", contact=contact)
+    return message
 
 
 def closed_message(reason: str) -> str:

@@ -17,6 +17,7 @@ from ..schemas.bookings import (
     BookingsQuery,
     CancelIn,
     DeclineIn,
+    RequestRescheduleIn,
     RescheduleIn,
 )
 from ..schemas.common import ErrorOut
@@ -32,6 +33,7 @@ CSV_TOO = {
     "application/json": {"schema": BookingList},
     "text/csv": {"schema": {"type": "string"}},
 }
+CUTOFF = {"schema": ErrorOut, "description": "too close to the start: the type's cut-off"}
 GONE = {"schema": ErrorOut, "description": "cancelled, or already taken place"}
 DECIDED = {"schema": ErrorOut, "description": "not a request waiting for an answer"}
 
@@ -75,7 +77,11 @@ def _of_token(token: str) -> Booking:
 @finding("booking", _of_token)
 @bp.arguments(RescheduleIn)
 @bp.response(200, BookingEnvelope)
-@bp.alt_response(403, schema=ErrorOut, description="the organizer's page is not available")
+@bp.alt_response(
+    403,
+    schema=ErrorOut,
+    description="the organizer's page is not available, or the type's cut-off has passed",
+)
 @bp.alt_response(409, **TAKEN)
 @bp.alt_response(410, **GONE)
 def booking_reschedule(values: dict, booking: Booking):
@@ -94,6 +100,7 @@ def booking_reschedule(values: dict, booking: Booking):
 @finding("booking", _of_token)
 @bp.arguments(CancelIn, required=False)
 @bp.response(200, BookingEnvelope)
+@bp.alt_response(403, **CUTOFF)
 @bp.alt_response(410, **GONE)
 def booking_cancel(values: dict, booking: Booking):
     """Cancel the booking of a manage token, with an optional reason."""
@@ -163,5 +170,35 @@ def my_booking_confirm(booking: Booking):
 def my_booking_decline(values: dict, booking: Booking):
     """Decline a request, with an optional reason: its time is free again, the attendee told."""
     bookings.decline(booking, reason=values["reason"], now=now())
+    db.session.commit()
+    return {"booking": booking}
+
+
+@bp.patch("/me/bookings/<uid>")
+@token_required
+@finding("booking", _own_booking)
+@bp.arguments(RescheduleIn)
+@bp.response(200, BookingEnvelope)
+@bp.alt_response(409, **TAKEN)
+@bp.alt_response(410, **GONE)
+def my_booking_move(values: dict, booking: Booking):
+    """Move one of the organizer's bookings to another free start; the attendee gets the
+    updated invitation (the type's cut-off binds only the attendee)."""
+    bookings.reschedule(booking, values["start"], now=now(), by="organizer")
+    db.session.commit()
+    return {"booking": booking}
+
+
+@bp.post("/me/bookings/<uid>/request-reschedule")
+@token_required
+@finding("booking", _own_booking)
+@bp.arguments(RequestRescheduleIn, required=False)
+@bp.response(200, BookingEnvelope)
+@bp.alt_response(409, schema=ErrorOut, description="a request not yet answered")
+@bp.alt_response(410, **GONE)
+def my_booking_request_reschedule(values: dict, booking: Booking):
+    """Email the attendee a link to pick a new time, with an optional message; the booking
+    stands until they do."""
+    bookings.request_reschedule(booking, message=values["message"], now=now())
     db.session.commit()
     return {"booking": booking}

@@ -10,9 +10,9 @@ from flask import (
 )
 from flask_babel import gettext as _
 
-from ..domain.errors import BookingClosed, SlotTaken
+from ..domain.errors import BookingClosed, ChangeTooLate, SlotTaken
 from ..domain.zones import get_zone
-from ..errors import closed_message
+from ..errors import closed_message, too_late_message
 from ..extensions import db
 from ..htmx import render_htmx
 from ..models import Booking
@@ -28,11 +28,21 @@ def _booking_or_error(token: str) -> Booking:
     return bookings.booking_for_token(token)  # TokenError -> 404 page (errors.py)
 
 
+def _contact(booking: Booking) -> str:
+    organizer = booking.meeting_type.page.user
+    return f"{organizer.name} <{organizer.email}>"
+
+
 def _manage_context(booking: Booking) -> dict:
     tz = get_zone(booking.attendee_timezone)
     organizer_tz = get_zone(booking.meeting_type.page.timezone)
     current = now()
+    cutoff = bookings.change_cutoff(booking)
     return {
+        # The type's cut-off: the attendee may move or cancel until then (SPEC §9).
+        "cutoff": cutoff.astimezone(tz) if cutoff else None,
+        "too_late": cutoff is not None and current >= cutoff and booking.status == "confirmed",
+        "contact": _contact(booking),
         "booking": booking,
         "mt": booking.meeting_type,
         "page": booking.meeting_type.page,
@@ -93,6 +103,19 @@ def _unavailable_page(booking: Booking):
     )
 
 
+def _too_late_page(booking: Booking, exc: ChangeTooLate):
+    """Answer 403: past the type's cut-off; say so, and how to reach the organizer."""
+    return (
+        render_template(
+            "attendee/manage.html",
+            closed=too_late_message(exc.minutes, _contact(booking)),
+            cancel_form=CancelForm(),
+            **_manage_context(booking),
+        ),
+        403,
+    )
+
+
 def _closed_page(booking: Booking, reason: str):
     return (
         render_template(
@@ -121,6 +144,9 @@ def manage_cancel(token: str):
     except BookingClosed as exc:
         db.session.rollback()
         return _closed_page(booking, exc.reason)
+    except ChangeTooLate as exc:
+        db.session.rollback()
+        return _too_late_page(booking, exc)
     return redirect(url_for("attendee.manage", token=token), 303)
 
 
@@ -133,11 +159,16 @@ def manage_reschedule(token: str):
         return _closed_page(booking, reason)
     if not policy.may_publish(booking.meeting_type.page.user):
         return _unavailable_page(booking)
+    try:
+        bookings.ensure_attendee_may_change(booking, now())
+    except ChangeTooLate as exc:
+        return _too_late_page(booking, exc)
     context = picker_context(
         booking.meeting_type,
         "attendee.manage_reschedule",
         {"token": token},
         "attendee.manage_reschedule_confirm",
+        duration=booking.duration_minutes,  # a booking keeps its length when it moves
     )
     return render_htmx(
         "attendee/reschedule.html",
@@ -177,6 +208,9 @@ def manage_reschedule_confirm(token: str):
     except BookingClosed as exc:
         db.session.rollback()
         return _closed_page(booking, exc.reason)
+    except ChangeTooLate as exc:
+        db.session.rollback()
+        return _too_late_page(booking, exc)
     except SlotTaken:
         db.session.rollback()
         local = start.astimezone(tz)

@@ -55,3 +55,12 @@ class BookingClosed(Exception):
     def __init__(self, reason: str):
         super().__init__(reason)
         self.reason = reason  # "cancelled", "declined", "past", "decided" or "pending"
+
+
+class ChangeTooLate(Exception):
+    """The attendee may not move or cancel a booking this close to its start (the type's
+    cut-off, in minutes); the organizer still may."""
+
+    def __init__(self, minutes: int):
+        super().__init__(minutes)
+        self.minutes = minutes

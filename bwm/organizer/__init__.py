@@ -3,6 +3,7 @@
 # Each module adds its views to bp.
 from . import (  # noqa: F401
     account,
+    booking_changes,
     bookings,
     busy,
     calendar_shares,

@@ -20,7 +20,14 @@ from ..core.locks import lock_organizer
 from ..core.signals import booking_changed
 from ..core.urls import external_url
 from ..domain.availability import durations_of
-from ..domain.errors import BookingClosed, Message, SlotTaken, ValidationFailed, _l
+from ..domain.errors import (
+    BookingClosed,
+    ChangeTooLate,
+    Message,
+    SlotTaken,
+    ValidationFailed,
+    _l,
+)
 from ..domain.invitations import BookingFacts, build_invitation
 from ..domain.questions import answer_text, answered, check_answers
 from ..domain.tokens import TokenError, TokenSigner
@@ -229,11 +236,32 @@ def _ensure_pending(booking: Booking, now: datetime, *, past_ok: bool = False) -
         raise BookingClosed("past")
 
 
-def reschedule(booking: Booking, start: datetime, *, now: datetime) -> Booking:
-    """Move a booking to another free start of its type; its old time is freed."""
+def change_cutoff(booking: Booking) -> datetime | None:
+    """The last moment the attendee may move or cancel the booking themselves (SPEC §9), or None
+    when they may until the start. Once the organizer asks them to pick a new time, they may."""
+    minutes = booking.meeting_type.attendee_change_cutoff_minutes
+    if not minutes or booking.reschedule_requested_at is not None:
+        return None
+    return booking.start - timedelta(minutes=minutes)
+
+
+def ensure_attendee_may_change(booking: Booking, now: datetime) -> None:
+    """ChangeTooLate when the type's cut-off has passed (the organizer may still change it)."""
+    cutoff = change_cutoff(booking)
+    if cutoff is not None and now >= cutoff:
+        raise ChangeTooLate(booking.meeting_type.attendee_change_cutoff_minutes)
+
+
+def reschedule(
+    booking: Booking, start: datetime, *, now: datetime, by: str = "attendee"
+) -> Booking:
+    """Move a booking to another free start of its type; its old time is freed. The attendee
+    may not after the type's cut-off; the organizer may."""
     lock_organizer(booking.user_id)
     db.session.refresh(booking)
     ensure_changeable(booking, now)
+    if by == "attendee":
+        ensure_attendee_may_change(booking, now)
     if booking.status == "pending":
         raise BookingClosed("pending")  # it can be cancelled, not moved, until answered
     start = start.astimezone(ZoneInfo("UTC"))
@@ -244,16 +272,38 @@ def reschedule(booking: Booking, start: datetime, *, now: datetime) -> Booking:
     booking.start = start
     booking.end = start + timedelta(minutes=minutes)
     booking.sequence += 1
+    booking.reschedule_requested_at = None  # a new time is picked: the request is answered
     db.session.flush()
-    notify(booking, "rescheduled", now=now)
+    notify(booking, "rescheduled", now=now, by=by)
+    return booking
+
+
+def request_reschedule(booking: Booking, *, message: str, now: datetime) -> Booking:
+    """The organizer asks the attendee to pick a new time: they get a link to the picker; the
+    booking stands until they do (the type's cut-off no longer stops them)."""
+    lock_organizer(booking.user_id)
+    db.session.refresh(booking)
+    ensure_changeable(booking, now)
+    if booking.status != "confirmed":
+        raise BookingClosed("pending")
+    booking.reschedule_requested_at = now
+    db.session.flush()
+    attendee = drafts(booking, "reschedule_requested", now=now, by="organizer")[0]
+    token = manage_token(booking)
+    attendee.facts["reschedule_url"] = external_url("attendee.manage_reschedule", token=token)
+    attendee.facts["message"] = message
+    outbox.enqueue_all([attendee], now=now)
     return booking
 
 
 def cancel(booking: Booking, *, reason: str, now: datetime, by: str) -> Booking:
-    """Cancel a booking (by "attendee" or "organizer", the reason checked) and tell both sides."""
+    """Cancel a booking (by "attendee" or "organizer", the reason checked) and tell both sides.
+    The attendee may not after the type's cut-off; the organizer may."""
     lock_organizer(booking.user_id)
     db.session.refresh(booking)
     ensure_changeable(booking, now)
+    if by == "attendee" and booking.status == "confirmed":
+        ensure_attendee_may_change(booking, now)
     booking.status = "cancelled"
     booking.cancel_reason = reason
     booking.cancelled_at = now
@@ -404,7 +454,7 @@ def drafts(booking: Booking, kind: str, *, now: datetime, by: str = "attendee") 
 
 
 # The emails of these kinds carry no invitation (a follow-up comes after the meeting).
-NO_INVITATION = ("reminder", "requested", "declined", "follow_up")
+NO_INVITATION = ("reminder", "requested", "declined", "follow_up", "reschedule_requested")
 
 
 @outbox.composer("booking")
@@ -429,6 +479,8 @@ def compose(snap: dict) -> Email:
         "location": snap["type"]["location"],
         "decide_urls": snap.get("decide_urls") or {},
         "page_url": snap.get("page_url"),
+        "reschedule_url": snap.get("reschedule_url"),
+        "message": snap.get("message") or "",
         "pending_until": (
             datetime.fromisoformat(b["pending_until"]).astimezone(tz)
             if b.get("pending_until")
