@@ -45,16 +45,27 @@ def parse_start(value: str | None) -> datetime | None:
 
 
 def picker_context(
-    mt: MeetingType, endpoint: str, values: dict, time_endpoint: str, args: dict | None = None
+    mt: MeetingType,
+    endpoint: str,
+    values: dict,
+    time_endpoint: str,
+    args: dict | None = None,
+    *,
+    duration: int | None = None,
 ) -> dict:
-    """Build what the picker templates need, for any URL that shows a picker."""
-    shown = picker.build(mt, request.args if args is None else args, now=now())
+    """Build what the picker templates need, for any URL that shows a picker.
+
+    duration: a length fixed by the caller (a booking being moved keeps its own), so none is
+    asked for; else the query string's, when the type offers several.
+    """
+    shown = picker.build(mt, request.args if args is None else args, now=now(), duration=duration)
 
     def picker_link(**args) -> str:
         return url_for(endpoint, **values, **{k: v for k, v in args.items() if v})
 
     def time_link(t: datetime) -> str:
-        return url_for(time_endpoint, **values, start=t.isoformat(), tz=shown.tz.key)
+        extra = {"duration": shown.link_duration} if shown.link_duration else {}
+        return url_for(time_endpoint, **values, start=t.isoformat(), tz=shown.tz.key, **extra)
 
     return {
         "page": mt.page,

@@ -1,4 +1,5 @@
-"""The slot picker's context: a month of days in the attendee's zone, then one day's times."""
+"""The slot picker's context: the meeting's length when the type offers several, then a month of
+days in the attendee's zone, then one day's times."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from ..domain.availability import durations_of
 from ..domain.zones import get_zone
 from ..models import MeetingType
 from . import slots
@@ -25,6 +27,15 @@ class Picker:
     prev_month: date | None
     next_month: date | None
     first_free: date | None
+    # The lengths to choose from, shortest first ([] when there is no choice: one length, or a
+    # length fixed by the caller), and the one chosen (None until the attendee chooses).
+    lengths: list[int]
+    duration: int | None
+
+    @property
+    def link_duration(self) -> int | None:
+        """The length every URL of the picker carries: the chosen one, when there is a choice."""
+        return self.duration if self.lengths else None
 
 
 def _parse_month(value: str | None) -> date | None:
@@ -42,8 +53,27 @@ def _parse_date(value: str | None) -> date | None:
         return None
 
 
-def build(mt: MeetingType, args: dict, *, now: datetime) -> Picker:
-    """Read tz, month and date from the query string and compute what the picker shows."""
+def _parse_minutes(value: str | None) -> int | None:
+    try:
+        return int(value) if value else None
+    except ValueError:
+        return None
+
+
+def build(mt: MeetingType, args: dict, *, now: datetime, duration: int | None = None) -> Picker:
+    """Read duration, tz, month and date from the query string and compute what the picker shows.
+
+    duration: a length fixed by the caller (a booking being moved keeps its own); else a type with
+    several lengths asks for one first, and shows no days until it has one.
+    """
+    if duration is not None:
+        lengths: list[int] = []
+    else:
+        lengths = durations_of(mt.duration_minutes, mt.durations_minutes)
+        if len(lengths) == 1:
+            duration, lengths = lengths[0], []
+        elif (asked := _parse_minutes(args.get("duration"))) in lengths:
+            duration = asked
     asked_tz = get_zone(args.get("tz"))
     tz = asked_tz or ZoneInfo(mt.page.timezone)
     today = now.astimezone(tz).date()
@@ -59,7 +89,12 @@ def build(mt: MeetingType, args: dict, *, now: datetime) -> Picker:
     last_day = month.replace(day=days_in_month)
     start, end = slots.day_bounds(month, last_day, tz)
     free_days: dict[date, list[datetime]] = defaultdict(list)
-    for s in slots.slots_between(mt, start, end, now=now, cached=True):
+    found = (
+        []
+        if duration is None
+        else slots.slots_between(mt, start, end, now=now, cached=True, duration=duration)
+    )
+    for s in found:
         local = s.astimezone(tz)
         free_days[local.date()].append(local)
     if chosen is not None and chosen.replace(day=1) != month:
@@ -79,4 +114,6 @@ def build(mt: MeetingType, args: dict, *, now: datetime) -> Picker:
         prev_month=(month - timedelta(days=1)).replace(day=1) if month > this_month else None,
         next_month=(last_day + timedelta(days=1)) if month < last_month else None,
         first_free=min(free_days) if free_days else None,
+        lengths=lengths,
+        duration=duration,
     )
