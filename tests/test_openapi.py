@@ -181,3 +181,51 @@ def test_the_document_declares_the_bounds_and_every_field_answered(served):
     }
     error = schemas["ErrorOut"]["properties"]
     assert set(error) >= {"error", "errors"}
+
+
+def test_the_document_describes_spec_9(served):
+    """Questions, requests and booking policies: every new field, body and route."""
+    doc = served[0].test_client().get("/api/v1/openapi.json").json
+    schemas = doc["components"]["schemas"]
+    mt = schemas["MeetingTypeIn"]["properties"]
+    assert set(mt) >= {
+        "questions",
+        "requires_confirmation",
+        "pending_hours",
+        "attendee_change_cutoff_minutes",
+        "durations_minutes",
+        "max_per_week",
+        "max_per_month",
+        "blocking_calendars",
+        "color",
+        "reminder_message",
+        "follow_up_minutes",
+        "follow_up_message",
+    }
+    assert mt["questions"]["maxItems"] == 20
+    assert mt["durations_minutes"]["maxItems"] == 6
+    assert mt["color"]["pattern"] == "^#[0-9A-Fa-f]{6}$"
+    question = schemas["QuestionIn"]["properties"]
+    assert question["kind"]["enum"] == [
+        "text",
+        "textarea",
+        "select",
+        "multiselect",
+        "checkbox",
+        "phone",
+    ]
+    assert set(schemas["MeetingTypeOut"]["properties"]) >= set(mt)
+    assert set(schemas["BookingIn"]["properties"]) >= {"answers", "duration_minutes"}
+    booking = schemas["BookingOut"]["properties"]
+    assert booking["status"]["enum"] == ["pending", "confirmed", "declined", "cancelled"]
+    assert "answers" in booking
+    assert set(schemas["LinkIn"]["properties"]) >= {"name", "email", "message", "send"}
+    paths = doc["paths"]
+    assert "patch" in paths["/api/v1/me/bookings/{uid}"]
+    for action in ("confirm", "decline", "request-reschedule"):
+        assert "post" in paths[f"/api/v1/me/bookings/{{uid}}/{action}"]
+    listed = paths["/api/v1/me/bookings"]["get"]
+    assert "text/csv" in listed["responses"]["200"]["content"]
+    assert any(p["name"] == "format" for p in listed["parameters"])
+    slots = paths["/api/v1/pages/{page}/types/{type}/slots"]["get"]
+    assert any(p["name"] == "duration" for p in slots["parameters"])
