@@ -633,3 +633,16 @@ def test_caldav_gets_a_request_only_once_confirmed(app, client, olga, start):
             remote(declined["uid"])
     finally:
         radicale.close()
+
+
+def test_the_booking_form_says_it_sends_a_request(client, olga, start):
+    from tests.conftest import soup
+
+    page = soup(client.get("/b/olga/ask/book", query_string={"start": start.isoformat()}))
+    assert "you get the answer by email" in page.find(id="needs-approval").get_text()
+    assert page.select_one("form.card button[type=submit]").get_text() == "Send request"
+    plain = soup(
+        client.get("/b/olga/30-minute-meeting/book", query_string={"start": start.isoformat()})
+    )
+    assert plain.find(id="needs-approval") is None
+    assert plain.select_one("form.card button[type=submit]").get_text() == "Book"

@@ -41,6 +41,7 @@ from ..schemas import With, load
 from ..schemas.calendar_shares import CalendarShareIn
 from . import policy
 from .bookings import location_text
+from .slots import HOLDING
 
 SHARE_SALT = "bwm.calendar-share"
 FEED_PAST = timedelta(weeks=4)
@@ -263,7 +264,7 @@ def calendar_events(user_id: int, start: datetime, end: datetime) -> list[Calend
         .join(MeetingType, Booking.meeting_type_id == MeetingType.id)
         .where(
             Booking.user_id == user_id,
-            Booking.status == "confirmed",
+            Booking.status.in_(HOLDING),  # a request holds its time until answered
             Booking.start < end,
             Booking.end > start,
         )
