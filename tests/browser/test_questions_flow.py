@@ -53,6 +53,7 @@ def test_questions_are_asked_answered_and_read(live, organizer, browser, shots, 
     guest.goto(f"{base}/b/eva/30-minute-meeting")
     pick_day(guest, next_weekday(0, today=clock.now.date()))
     guest.locator("#picker .times a").first.click()
+    expect(guest.get_by_label("Name")).to_be_visible()
     fields = guest.locator("form.card").locator("input:visible, textarea:visible, select:visible")
     ids = [fields.nth(i).get_attribute("id") for i in range(fields.count())]
     assert ids == ["name", "email", "note", "answer-what-should-we-talk-about", "answer-company"]
@@ -77,4 +78,5 @@ def test_questions_are_asked_answered_and_read(live, organizer, browser, shots, 
     expect(details).to_contain_text("The spring campaign")
     expect(details).to_contain_text("Acme")
     shots(org, "answers-in-the-booking")
-    assert js_errors.errors == []
+    # The form sent back with its messages is a 422, which the console reports; nothing else.
+    assert [e for e in js_errors.errors if "status of 422" not in e] == []
