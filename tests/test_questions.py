@@ -289,8 +289,9 @@ def test_the_organizer_sees_the_answers_and_exports_them(client, organizer, aski
     assert shown["Topics"] == "Budget, Roadmap"
     assert shown["I have read the agenda"] == "Yes"
 
+    csv_link = soup(client.get("/me/bookings")).find(id="bookings-csv")["href"]
     for response in (
-        client.get("/me/bookings.csv"),
+        client.get(csv_link),
         client.get("/api/v1/me/bookings?format=csv", headers=organizer["headers"]),
     ):
         assert response.status_code == 200

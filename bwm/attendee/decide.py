@@ -2,8 +2,6 @@
 (/d/<token>): the signed link is the authority, no sign-in needed. GET shows the request and one
 button; only the POST decides, as mail scanners open links."""
 
-from zoneinfo import ZoneInfo
-
 from flask import redirect, render_template, request, url_for
 
 from ..domain.errors import BookingClosed
@@ -21,27 +19,12 @@ def _decision_page(
     booking: Booking, decision: str, form: DecisionForm, *, closed: str | None = None
 ) -> str:
     """Render the request with the button of its link's decision (none once it is answered)."""
-    page = booking.meeting_type.page
-    tz = ZoneInfo(page.timezone)
-    attendee_tz = ZoneInfo(booking.attendee_timezone)
     return render_template(
         "attendee/decide.html",
-        booking=booking,
+        **bookings.details(booking),
         decision=decision,
         form=form,
         closed=closed,
-        mt=booking.meeting_type,
-        page=page,
-        tz=tz,
-        attendee_tz=attendee_tz,
-        start=booking.start.astimezone(tz),
-        end=booking.end.astimezone(tz),
-        attendee_start=booking.start.astimezone(attendee_tz),
-        attendee_end=booking.end.astimezone(attendee_tz),
-        created=booking.created_at.astimezone(tz),
-        cancelled=booking.cancelled_at.astimezone(tz) if booking.cancelled_at else None,
-        location=bookings.location_text(booking.meeting_type),
-        answers=bookings.answer_lines(booking.answers),
         back="past" if booking.start <= now() else "upcoming",
         open=booking.status == "pending" and booking.start > now(),
         done=request.args.get("done") == "1",

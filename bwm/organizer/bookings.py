@@ -109,25 +109,10 @@ def bookings_list():
 
 def _booking_page(booking: Booking, form: CancelBookingForm, *, closed: str | None = None):
     """Render the details of one booking, with the cancel form while it can be cancelled."""
-    page = booking.meeting_type.page
-    tz = ZoneInfo(page.timezone)
-    attendee_tz = ZoneInfo(booking.attendee_timezone)
     current = now()
     return render_template(
         "organizer/booking.html",
-        booking=booking,
-        mt=booking.meeting_type,
-        page=page,
-        tz=tz,
-        attendee_tz=attendee_tz,
-        start=booking.start.astimezone(tz),
-        end=booking.end.astimezone(tz),
-        attendee_start=booking.start.astimezone(attendee_tz),
-        attendee_end=booking.end.astimezone(attendee_tz),
-        created=booking.created_at.astimezone(tz),
-        cancelled=booking.cancelled_at.astimezone(tz) if booking.cancelled_at else None,
-        location=bookings.location_text(booking.meeting_type),
-        answers=bookings.answer_lines(booking.answers),
+        **bookings.details(booking),
         cancellable=booking.status == "confirmed" and booking.start > current,
         decidable=booking.status == "pending" and booking.start > current,
         back=_booking_list(booking, current),

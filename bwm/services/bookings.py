@@ -316,6 +316,29 @@ def cancel(booking: Booking, *, reason: str, now: datetime, by: str) -> Booking:
 # --- what people see --------------------------------------------------------------------------
 
 
+def details(booking: Booking) -> dict:
+    """What a page showing one booking's details (_booking_details.html) needs: its times in
+    the organizer's and the attendee's zones, where it is, and the answers."""
+    mt = booking.meeting_type
+    tz = ZoneInfo(mt.page.timezone)
+    attendee_tz = ZoneInfo(booking.attendee_timezone)
+    return {
+        "booking": booking,
+        "mt": mt,
+        "page": mt.page,
+        "tz": tz,
+        "attendee_tz": attendee_tz,
+        "start": booking.start.astimezone(tz),
+        "end": booking.end.astimezone(tz),
+        "attendee_start": booking.start.astimezone(attendee_tz),
+        "attendee_end": booking.end.astimezone(attendee_tz),
+        "created": booking.created_at.astimezone(tz),
+        "cancelled": booking.cancelled_at.astimezone(tz) if booking.cancelled_at else None,
+        "location": location_text(mt),
+        "answers": answer_lines(booking.answers),
+    }
+
+
 def location_text(mt: MeetingType) -> str:
     if mt.location_kind in ("in_person", "phone"):
         return mt.location
