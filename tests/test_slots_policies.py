@@ -391,3 +391,6 @@ def test_a_booking_of_a_length_checks_that_length(client, lengths):
     assert booked.status_code == 201
     assert slots(client, "lengths", "2027-03-01", "2027-03-01") == ["2027-03-01T09:00:00+01:00"]
     assert slots(client, "lengths", "2027-03-01", "2027-03-01", duration=60) == []
+    refused = book(client, "lengths", at("2027-03-01 13:00"), duration_minutes=45)
+    assert refused.status_code == 422
+    assert refused.json["errors"]["duration_minutes"].startswith("must be one of 30, 60")

@@ -19,14 +19,10 @@ from ..core import signing
 from ..core.locks import lock_organizer
 from ..core.signals import booking_changed
 from ..core.urls import external_url
-from ..domain.availability import durations_of
 from ..domain.errors import (
     BookingClosed,
     ChangeTooLate,
-    Message,
     SlotTaken,
-    ValidationFailed,
-    _l,
 )
 from ..domain.invitations import BookingFacts, build_invitation
 from ..domain.questions import answer_text, answered, check_answers
@@ -37,7 +33,7 @@ from ..outbox import Draft, Email
 from ..schemas import load
 from ..schemas.bookings import BookingIn
 from . import links
-from .slots import is_free
+from .slots import duration_of, is_free
 
 MANAGE_SALT = "bwm.manage"
 DECIDE_SALT = "bwm.decide"
@@ -99,18 +95,7 @@ def decision_url(booking: Booking, decision: str, *, language: str) -> str:
 
 def chosen_duration(mt: MeetingType, minutes: int | None) -> int:
     """The length asked for, one of the type's; its default when none is asked for."""
-    if minutes is None:
-        return mt.duration_minutes
-    choices = durations_of(mt.duration_minutes, mt.durations_minutes)
-    if minutes not in choices:
-        raise ValidationFailed(
-            {
-                "duration_minutes": Message(
-                    _l("must be one of %(choices)s"), choices=", ".join(map(str, choices))
-                )
-            }
-        )
-    return minutes
+    return duration_of(mt, minutes, "duration_minutes") or mt.duration_minutes
 
 
 def online_meeting_url() -> str:

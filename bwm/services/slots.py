@@ -111,18 +111,15 @@ def rules_of(mt: MeetingType, duration: int | None = None) -> Rules:
     )
 
 
-def duration_of(mt: MeetingType, minutes: int | None) -> int | None:
-    """Check a length asked for in a query against the type's (None: its default one)."""
+def duration_of(mt: MeetingType, minutes: int | None, field: str = "duration") -> int | None:
+    """Check a length asked for (in a query's `duration`, a booking's `duration_minutes`)
+    against the type's; None when none is asked for (its default one)."""
     if minutes is None:
         return None
     choices = durations_of(mt.duration_minutes, mt.durations_minutes)
     if minutes not in choices:
         raise ValidationFailed(
-            {
-                "duration": Message(
-                    _l("must be one of %(choices)s"), choices=", ".join(map(str, choices))
-                )
-            }
+            {field: Message(_l("must be one of %(choices)s"), choices=", ".join(map(str, choices)))}
         )
     return minutes
 
