@@ -22,12 +22,13 @@ from ..domain.tokens import TokenError
 from ..domain.zones import get_zone
 from ..extensions import db, limiter
 from ..models import MeetingType, PrivateLink
+from ..pickers import parse_start, picker_context
 from ..schemas.bookings import BookingIn
 from ..services import bookings, slots
 from ..web import checked, now, translated
 from .blueprint import bp
 from .forms import BookingForm
-from .pages import parse_start, picker_context, type_or_404
+from .pages import type_or_404
 
 
 @dataclass

@@ -16,12 +16,12 @@ from ..errors import closed_message, too_late_message
 from ..extensions import db
 from ..htmx import render_htmx
 from ..models import Booking
+from ..pickers import parse_start, picker_context
 from ..schemas.bookings import CancelIn
 from ..services import bookings, policy
 from ..web import checked, now
 from .blueprint import bp
 from .forms import CancelForm, RescheduleForm
-from .pages import parse_start, picker_context
 
 
 def _booking_or_error(token: str) -> Booking:

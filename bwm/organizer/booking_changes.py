@@ -3,7 +3,6 @@ times, or asks the attendee to pick a new one. The type's cut-off binds only the
 
 from __future__ import annotations
 
-from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask import flash, redirect, render_template, request, url_for
@@ -11,19 +10,17 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from marshmallow import ValidationError
 from wtforms import HiddenField, TextAreaField
 
 from ..domain.errors import BookingClosed, SlotTaken
-from ..domain.zones import zone_names
 from ..errors import closed_message
 from ..extensions import db
 from ..htmx import render_htmx
 from ..models import Booking
+from ..pickers import parse_start, picker_context
 from ..schemas import html_attributes
 from ..schemas.bookings import RequestRescheduleIn
-from ..schemas.fields import Instant
-from ..services import bookings, picker
+from ..services import bookings
 from ..web import checked, now
 from .blueprint import bp
 from .bookings import _own_booking
@@ -39,36 +36,18 @@ class AskToMoveForm(FlaskForm):
     )
 
 
-def _start(value: str | None) -> datetime | None:
-    try:
-        return Instant().deserialize((value or "").replace(" ", "+"))
-    except ValidationError:
-        return None
-
-
 def _picker(booking: Booking) -> dict:
-    """What the picker templates need to show the type's free times for this booking."""
-    mt = booking.meeting_type
+    """The type's free times for this booking, of its own length, in the organizer's zone."""
     args = request.args.to_dict()
-    args.setdefault("tz", mt.page.timezone)
-    shown = picker.build(mt, args, now=now(), duration=booking.duration_minutes)
-    values = {"booking_id": booking.id}
-
-    def picker_link(**link_args) -> str:
-        return url_for(".booking_move", **values, **{k: v for k, v in link_args.items() if v})
-
-    def time_link(t: datetime) -> str:
-        return url_for(".booking_move_confirm", **values, start=t.isoformat(), tz=shown.tz.key)
-
-    return {
-        "mt": mt,
-        "page": mt.page,
-        "picker": shown,
-        "zones": zone_names(),
-        "base_url": url_for(".booking_move", **values),
-        "picker_link": picker_link,
-        "time_link": time_link,
-    }
+    args.setdefault("tz", booking.meeting_type.page.timezone)
+    return picker_context(
+        booking.meeting_type,
+        ".booking_move",
+        {"booking_id": booking.id},
+        ".booking_move_confirm",
+        args,
+        duration=booking.duration_minutes,
+    )
 
 
 def _refused(booking: Booking, reason: str):
@@ -102,7 +81,7 @@ def booking_move_confirm(booking_id: int):
     form = MoveForm()
     if request.method == "GET":
         form.start.data = request.args.get("start")
-    start = _start(form.start.data)
+    start = parse_start(form.start.data)
     if start is None:
         return redirect(url_for(".booking_move", booking_id=booking.id))
     tz = ZoneInfo(current_user.page.timezone)
