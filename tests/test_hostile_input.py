@@ -90,6 +90,9 @@ def test_dates_at_the_calendars_ends_are_422(client, organizer, day):
     token = manage.rsplit("/", 1)[1]
     response = client.patch(f"/api/v1/bookings/{token}", json={"start": instant})
     assert response.status_code == 422 and "start" in response.json["errors"]
+    uid = client.get(f"/api/v1/bookings/{token}").json["booking"]["uid"]
+    response = client.patch(f"/api/v1/me/bookings/{uid}", json={"start": instant}, headers=headers)
+    assert response.status_code == 422 and "start" in response.json["errors"]
     assert client.get("/api/v1/me/busy", headers=headers).json == {"busy": []}
 
 
@@ -175,6 +178,18 @@ def test_a_nul_byte_is_422_naming_the_field_or_404_in_a_path(client, organizer):
     for field in ("name", "note"):
         response = book(client, **{field: "Bo\x00"})
         assert response.status_code == 422 and field in response.json["errors"], field
+    types = client.get("/api/v1/me/meeting-types", headers=headers).json["meeting_types"]
+    type_id = next(t["id"] for t in types if t["slug"] == "30-minute-meeting")
+    asked = [{"id": "topic", "label": "Topic", "kind": "text"}]
+    response = client.patch(
+        f"/api/v1/me/meeting-types/{type_id}",
+        json={"questions": [{"label": "To\x00pic", "kind": "text"}]},
+        headers=headers,
+    )
+    assert response.status_code == 422 and "questions.0.label" in response.json["errors"]
+    client.patch(f"/api/v1/me/meeting-types/{type_id}", json={"questions": asked}, headers=headers)
+    response = book(client, answers={"topic": "a\x00b"})
+    assert response.status_code == 422 and "answers.topic" in response.json["errors"]
     for path in ("/b/a%00n", "/api/v1/pages/a%00n", "/b/ann/30-minute%00", "/m/a%00b", "/p/%00"):
         assert client.get(path).status_code == 404, path
     assert client.get("/api/v1/me/page", headers=headers).json["display_name"] == "Organizer 1"
