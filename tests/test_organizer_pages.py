@@ -686,6 +686,18 @@ def test_preview_matches_slots_and_writes_nothing(app, client, organizer, make_t
     api = slot_times(client, slug, "preview-me", today, today + timedelta(days=14), "UTC")
     assert again == api[:8]
 
+    # A weekly cap counts in the preview: book the first start, cap the week at one.
+    booked = client.post(
+        f"/api/v1/pages/{slug}/types/preview-me/bookings",
+        json={"start": again[0].isoformat(), "name": "Bo", "email": "bo@example.org"},
+    )
+    assert booked.status_code == 201
+    capped = {**data, "max_per_week": "1"}
+    response = client.post(f"/me/types/{mt_id}/preview", data=capped, headers=HX)
+    weekly = [datetime.fromisoformat(t["datetime"]) for t in soup(response).find_all("time")]
+    week = again[0].isocalendar()[:2]
+    assert weekly and all(s.astimezone(ZoneInfo("UTC")).isocalendar()[:2] != week for s in weekly)
+
     # Wrong values: a note, not an error page.
     response = client.post("/me/types/preview", data={**data, "duration_minutes": "0"}, headers=HX)
     assert response.status_code == 200

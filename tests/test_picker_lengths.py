@@ -235,3 +235,23 @@ def test_a_capped_week_shows_no_times(client, organizer, clock):
     assert monday and monday[0]["title"] == "No free times"
     day = soup(client.get("/b/ann/weekly", query_string={"month": "2027-03", "date": "2027-03-04"}))
     assert "No free times on this day." in day.get_text()
+
+
+def test_the_booking_form_keeps_the_length_back_to_the_picker_and_when_taken(client, talk):
+    query = {"start": "2027-03-01T09:00:00+01:00", "tz": "Europe/Stockholm", "duration": "60"}
+    form_page = soup(client.get("/b/ann/talk/book", query_string=query))
+    chosen = form_page.find(id="chosen").get_text()
+    assert "09:00" in chosen and "10:00" in chosen  # an hour
+    back = form_page.find("a", string=lambda s: s and "Pick another time" in s)["href"]
+    assert url(back)[1]["duration"] == "60"
+    form = form_page.select_one("form.card")
+    data = {i["name"]: i.get("value", "") for i in form.select("input[type=hidden]")}
+    data.update(name="Bo", email="bo@example.org")
+    assert client.post("/b/ann/talk/book", data=data).status_code == 303
+    # The same hour again: taken, and the picker shows that day's hour-long times.
+    taken = client.post("/b/ann/talk/book", data={**data, "email": "cy@example.org"})
+    assert taken.status_code == 409
+    page = soup(taken)
+    assert "Meetings of 60 minutes" in page.select_one("#picker").get_text(" ", strip=True)
+    times = [a.get_text(strip=True) for a in page.select(".times a[href*='/book']")]
+    assert times == []  # 09:00-10:00 is booked and 09:30-10:30 would overlap it, as would 10:00

@@ -120,6 +120,7 @@ def _booking_form_page(
             back=url_for(
                 flow.picker_endpoint,
                 **flow.values,
+                **_length_arg(mt, minutes),
                 tz=tz.key,
                 month=local.strftime("%Y-%m"),
                 date=local.date().isoformat(),
@@ -130,9 +131,15 @@ def _booking_form_page(
     )
 
 
-def _taken_page(flow: BookingFlow, start: datetime | None, tz_key: str):
-    """Answer 409 with the fresh times of the day that was asked for."""
-    args = {"tz": tz_key}
+def _length_arg(mt: MeetingType, minutes: int) -> dict:
+    """The picker's duration=M, for a type that offers several lengths (else nothing)."""
+    several = len(durations_of(mt.duration_minutes, mt.durations_minutes)) > 1
+    return {"duration": str(minutes)} if several else {}
+
+
+def _taken_page(flow: BookingFlow, start: datetime | None, tz_key: str, minutes: int):
+    """Answer 409 with the fresh times of the day that was asked for, of the length asked."""
+    args = {"tz": tz_key, **_length_arg(flow.mt, minutes)}
     if start is not None:
         local = start.astimezone(get_zone(tz_key) or get_zone(flow.mt.page.timezone))
         args.update(month=local.strftime("%Y-%m"), date=local.date().isoformat())
@@ -163,7 +170,7 @@ def run_booking(flow: BookingFlow):
         return redirect(url_for(flow.picker_endpoint, **flow.values))
     if request.method == "GET":
         if not _still_free(mt, start, _length(mt, form)):
-            return _taken_page(flow, start, tz_key)
+            return _taken_page(flow, start, tz_key, _length(mt, form))
         return _booking_form_page(flow, form, start)
     answers = {q["id"]: _given(q) for q in mt.questions or ()}
     values = checked(
@@ -194,7 +201,7 @@ def run_booking(flow: BookingFlow):
         db.session.commit()
     except SlotTaken:
         db.session.rollback()
-        return _taken_page(flow, start, tz_key)
+        return _taken_page(flow, start, tz_key, _length(mt, form))
     except TokenError:
         db.session.rollback()  # the link was used, expired or revoked meanwhile: the 410 page
         raise

@@ -47,6 +47,8 @@ def build(
             min_notice_minutes=cleaned["min_notice_minutes"],
             max_days_ahead=cleaned["max_days_ahead"],
             max_per_day=cleaned["max_per_day"],
+            max_per_week=cleaned["max_per_week"],
+            max_per_month=cleaned["max_per_month"],
         )
     except (ValidationFailed, ValueError):
         return None
@@ -56,14 +58,16 @@ def build(
     days_ahead = min(rules.max_days_ahead, MAX_DAYS)
     today = now.astimezone(tz).date()
     start, end = slots.day_bounds(today, today + timedelta(days=days_ahead), tz)
+    weeks, months = rules.max_per_week is not None, rules.max_per_month is not None
+    capped = rules.max_per_day is not None or weeks or months
     booked = (
-        slots.count_per_day(type_id, tz, start, end)
-        if type_id is not None and rules.max_per_day is not None
+        slots.count_per_day(type_id, tz, start, end, weeks=weeks, months=months)
+        if type_id is not None and capped
         else None
     )
     found = compute_slots(
         availability,
-        slots.busy_intervals(page.user_id, start, end),
+        slots.busy_intervals(page.user_id, start, end, calendars=cleaned["blocking_calendars"]),
         rules,
         start=start,
         end=end,
