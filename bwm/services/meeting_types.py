@@ -12,7 +12,6 @@ from ..extensions import db
 from ..models import Booking, BookingPage, ConnectedCalendar, MeetingType
 from ..schemas import dump, load
 from ..schemas.meeting_types import DURATIONS, MeetingTypeIn, MeetingTypeOut
-from .calendars import list_calendars
 from .hours import hours_to_rows, overrides_to_rows
 
 # Defaults of SPEC §5 for a field left out, as the type editor shows a new type.
