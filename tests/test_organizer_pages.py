@@ -859,3 +859,77 @@ def test_post_without_csrf_token_is_rejected(make_app):
         from bwm.models import User
 
         assert db.session.get(User, user_id).page.display_name == "Cee 2"
+
+
+def test_the_type_editor_sets_the_booking_policies(app, client, organizer, make_token):
+    """SPEC §9's settings through the form alone: saved as the API says, wrong ones beside their
+    fields with nothing saved."""
+    from bwm.models import ConnectedCalendar
+
+    with app.app_context():
+        calendars = [
+            ConnectedCalendar(
+                user_id=organizer["id"], kind="ics", url=f"https://example.com/{n}.ics", name=n
+            )
+            for n in ("Work", "Family")
+        ]
+        db.session.add_all(calendars)
+        db.session.commit()
+        work, family = (c.id for c in calendars)
+    headers = make_token(organizer["id"])
+    mt = api_types(client, headers)["30-minute-meeting"]
+    url = f"/me/types/{mt['id']}/edit"
+    data = page_form(client, url)
+    page = soup(client.get(url))
+    assert page.find("label", string=lambda s: s and "Family" in s) is not None
+
+    bad = {**data, "color": "blue", "durations_minutes": "30, 60, 61, 62, 63, 64, 65"}
+    response = client.post(url, data=bad)
+    assert response.status_code == 422
+    errors = soup(response)
+    assert "colour" in errors.find(id="color-error").get_text()
+    assert "at most 6" in errors.find(id="durations_minutes-error").get_text()
+    assert api_types(client, headers)["30-minute-meeting"]["color"] is None
+
+    data.update(
+        {
+            "durations_minutes": "60 30",
+            "requires_confirmation": "y",
+            "pending_hours": "12",
+            "attendee_change_cutoff_minutes": "120",
+            "max_per_week": "4",
+            "max_per_month": "10",
+            "blocking": "chosen",
+            "blocking_calendars": [str(family)],
+            "color": "#2F6FDF",
+            "reminder_message": "Bring the contract.",
+            "follow_up_minutes": "60",
+            "follow_up_message": "Thanks!",
+        }
+    )
+    assert client.post(url, data=data).status_code == 303
+    saved = api_types(client, headers)["30-minute-meeting"]
+    expected = {
+        "durations_minutes": [30, 60],
+        "requires_confirmation": True,
+        "pending_hours": 12,
+        "attendee_change_cutoff_minutes": 120,
+        "max_per_week": 4,
+        "max_per_month": 10,
+        "blocking_calendars": [family],
+        "color": "#2f6fdf",
+        "reminder_message": "Bring the contract.",
+        "follow_up_minutes": 60,
+        "follow_up_message": "Thanks!",
+    }
+    assert {k: saved[k] for k in expected} == expected
+    assert work not in saved["blocking_calendars"]
+
+    # The form shows what is saved; "every calendar" and empty fields clear them again.
+    again = page_form(client, url)
+    assert again["durations_minutes"] == "30, 60" and again["blocking"] == "chosen"
+    again.update(blocking="all", durations_minutes="", max_per_week="", color="")
+    assert client.post(url, data=again).status_code == 303
+    cleared = api_types(client, headers)["30-minute-meeting"]
+    assert cleared["blocking_calendars"] is None and cleared["durations_minutes"] == [30]
+    assert cleared["max_per_week"] is None and cleared["color"] is None
