@@ -229,6 +229,7 @@ def send_again(delivery: WebhookDelivery, *, now: datetime) -> WebhookDelivery:
     webhook is turned back on if it was off."""
     _enable(delivery.webhook)
     delivery.status = "pending"
+    delivery.attempts = 0  # a fresh round of retries; its tries stay in the log
     delivery.failing_since = None
     delivery.locked_until = None
     delivery.next_attempt_at = now
@@ -389,7 +390,15 @@ def _deliver_claimed(row_id: int, now: datetime) -> bool:
     db.session.refresh(hook)
     if error is None:
         hook.failing_since = None
-        QUEUE.succeeded([row_id], now, done_at=now, last_status_code=code, last_attempt_at=now)
+        QUEUE.succeeded(
+            [row_id],
+            now,
+            done_at=now,
+            last_error="",
+            last_status_code=code,
+            last_attempt_at=now,
+            attempts=WebhookDelivery.attempts + 1,
+        )
         return True
     if hook.failing_since is None:
         hook.failing_since = now
