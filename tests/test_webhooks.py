@@ -221,9 +221,7 @@ def test_private_addresses_are_refused_when_the_deployment_says_so(
 # --- deliveries ----------------------------------------------------------------------------------
 
 
-def test_every_event_is_delivered_signed_with_the_bookings_json(
-    app, client, olga, receiver, start
-):
+def test_every_event_is_delivered_signed_with_the_bookings_json(app, client, olga, receiver, start):
     hook = add_webhook(client, olga["headers"], receiver.url)
     ask = client.post(
         "/api/v1/me/meeting-types",
@@ -238,7 +236,8 @@ def test_every_event_is_delivered_signed_with_the_bookings_json(
     deliver(app, receiver, 1)  # nothing goes to a receiver before the worker sends it
 
     moved = client.patch(
-        f"/api/v1/bookings/{booked['token']}", json={"start": (start + timedelta(hours=1)).isoformat()}
+        f"/api/v1/bookings/{booked['token']}",
+        json={"start": (start + timedelta(hours=1)).isoformat()},
     )
     assert moved.status_code == 200, moved.text
     expected.append(("booking.rescheduled", moved.json["booking"]))
@@ -268,7 +267,9 @@ def test_every_event_is_delivered_signed_with_the_bookings_json(
     assert {body["type"] for body in bodies} == set(EVENTS)
     # In order per booking; each booking as the API showed it after that change.
     for uid in {booking["uid"] for _, booking in expected}:
-        sent = [(b["type"], b["data"]["booking"]) for b in bodies if b["data"]["booking"]["uid"] == uid]
+        sent = [
+            (b["type"], b["data"]["booking"]) for b in bodies if b["data"]["booking"]["uid"] == uid
+        ]
         assert sent == [(t, b) for t, b in expected if b["uid"] == uid]
     for body in bodies:
         assert set(body) == {"type", "timestamp", "data"}

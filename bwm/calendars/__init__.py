@@ -11,7 +11,13 @@ from __future__ import annotations
 from ..core import addresses
 from ..core.addresses import is_public_address
 
-__all__ = ["CalendarError", "CalendarGone", "check_public_url", "host_addresses", "is_public_address"]
+__all__ = [
+    "CalendarError",
+    "CalendarGone",
+    "check_public_url",
+    "host_addresses",
+    "is_public_address",
+]
 
 
 class CalendarError(Exception):

@@ -201,7 +201,11 @@ def send_test(hook: Webhook, *, now: datetime) -> WebhookDelivery:
         "end": (now + timedelta(days=1, minutes=30)).replace(microsecond=0).isoformat(),
         "status": "confirmed",
         "meeting_type": "example",
-        "attendee": {"name": "Example Attendee", "email": "attendee@example.com", "timezone": "UTC"},
+        "attendee": {
+            "name": "Example Attendee",
+            "email": "attendee@example.com",
+            "timezone": "UTC",
+        },
         "note": "A test delivery from bwm.",
         "online_meeting_url": None,
         "duration_minutes": 30,
