@@ -515,3 +515,21 @@ def test_the_me_page_without_javascript(make_app, smtp_sink, clock, make_user, r
     deleted = client.post(f"/me/webhooks/{hook_id}/delete", data={"csrf_token": token})
     assert deleted.status_code == 303
     assert soup(client.get("/me/webhooks")).find("article", class_="webhook") is None
+
+
+def test_the_document_describes_the_webhooks_and_their_body(client):
+    doc = client.get("/api/v1/openapi.json").json
+    for path in (
+        "/api/v1/me/webhooks",
+        "/api/v1/me/webhooks/{id}",
+        "/api/v1/me/webhooks/{id}/deliveries",
+        "/api/v1/me/webhooks/{id}/test",
+        "/api/v1/me/webhooks/{id}/deliveries/{delivery_id}/retry",
+        "/api/v1/admin/webhooks",
+        "/api/v1/admin/webhooks/{id}/deliveries/{delivery_id}/retry",
+    ):
+        assert path in doc["paths"], path
+    schemas = doc["components"]["schemas"]
+    assert set(schemas["WebhookEvent"]["properties"]) == {"type", "timestamp", "data"}
+    assert schemas["WebhookIn"]["properties"]["events"]["items"]["enum"] == EVENTS
+    assert "secret" in schemas["WebhookCreated"]["properties"]
