@@ -23,7 +23,14 @@ def create_app(test_config: dict | None = None, *, serving: bool = False) -> Fla
     from .config import DEFAULTS
     from .jobs import worker
     from .outbox import delivery  # noqa: F401 - registers the worker's mail lane
-    from .services import answers, calendars, follow_ups, reminders, requests  # noqa: F401 - lanes
+    from .services import (  # noqa: F401 - lanes
+        answers,
+        calendars,
+        follow_ups,
+        reminders,
+        requests,
+        webhooks,
+    )
 
     instance_path = (test_config or {}).get("INSTANCE_PATH") or os.environ.get("BWM_INSTANCE_PATH")
     app = Flask(__name__, instance_relative_config=True, instance_path=instance_path)
@@ -56,6 +63,7 @@ def create_app(test_config: dict | None = None, *, serving: bool = False) -> Fla
     web.init_app(app)  # before any blueprint: its URL converters bound every id
     answers.init_app(app)
     calendars.subscribe()
+    webhooks.subscribe()
     errors.init_app(app)
     cli.init_app(app)
     cli_secrets.init_app(app)

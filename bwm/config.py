@@ -34,6 +34,8 @@ DEFAULTS: dict = {
     "CALENDAR_DENY_PRIVATE_ADDRESSES": False,  # True: refuse loopback and private-network hosts
     "CALENDAR_MAX_BYTES": 10 * 1024 * 1024,  # a bigger feed is an error on that calendar
     "CALENDAR_TIMEOUT": 20,  # seconds for one calendar's fetch
+    "WEBHOOK_DENY_PRIVATE_ADDRESSES": False,  # True: refuse loopback and private-network hosts
+    "WEBHOOK_TIMEOUT": 10,  # seconds for one delivery (SPEC §10)
     "PROXY_HOPS": 0,  # reverse proxies in front whose X-Forwarded-* headers are trusted
     # The Content-Security-Policy of every answer: our own origin only, no inline script.
     "CONTENT_SECURITY_POLICY": (

@@ -115,6 +115,10 @@ class Api(flask_smorest.Api):
         self.spec.components.security_scheme(
             "bearer", {"type": "http", "scheme": "bearer", "description": "flask user token"}
         )
+        # Not an answer of any route: the body each webhook delivery posts (SPEC §10).
+        from ..schemas.webhooks import WebhookEvent
+
+        self.spec.components.schema("WebhookEvent", schema=WebhookEvent)
         self._document = None
 
     def _register_error_handlers(self) -> None:

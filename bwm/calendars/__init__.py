@@ -8,9 +8,16 @@ calendar is a CalendarError with a message for the organizer.
 
 from __future__ import annotations
 
-import ipaddress
-import socket
-from urllib.parse import urlsplit
+from ..core import addresses
+from ..core.addresses import is_public_address
+
+__all__ = [
+    "CalendarError",
+    "CalendarGone",
+    "check_public_url",
+    "host_addresses",
+    "is_public_address",
+]
 
 
 class CalendarError(Exception):
@@ -24,29 +31,14 @@ class CalendarGone(CalendarError):
 def host_addresses(host: str, port: int | None = None) -> list[str]:
     """Resolve a host name to its addresses; CalendarError when it can't be resolved."""
     try:
-        infos = socket.getaddrinfo(host, port or 443, type=socket.SOCK_STREAM)
-    except (OSError, UnicodeError) as exc:
-        raise CalendarError(f"the host name {host!r} could not be resolved") from exc
-    return sorted({info[4][0] for info in infos})
-
-
-def is_public_address(address: str) -> bool:
-    """Tell whether an IP address is on the public internet (not loopback, private, ...)."""
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    return ip.is_global and not ip.is_multicast
+        return addresses.host_addresses(host, port)
+    except addresses.AddressRefused as exc:
+        raise CalendarError(str(exc)) from exc
 
 
 def check_public_url(url: str) -> None:
     """Refuse a URL whose host resolves to any loopback, private or other non-public address."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if not host:
-        raise CalendarError("the address has no host name")
-    for address in host_addresses(host, parts.port):
-        if not is_public_address(address):
-            raise CalendarError(
-                f"{host} is a private or local address ({address}), which this server "
-                "does not connect to"
-            )
+    try:
+        addresses.check_public_url(url)
+    except addresses.AddressRefused as exc:
+        raise CalendarError(str(exc)) from None

@@ -15,7 +15,7 @@ a job still failing `give_up_after` (a day) after its first failure is marked fa
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -43,7 +43,9 @@ class JobQueue:
     """The jobs of one table: which rows are due, and claiming and recording them.
 
     `pending`: the status of a row still to do (None for a table whose rows recur, like
-    calendars to sync); `done`: the status a finished row takes; `due_column`: when a row is due.
+    calendars to sync); `done`: the status a finished row takes; `due_column`: when a row is due;
+    `backoff`: the wait after the n-th failure instead of `retry_delay`, the last try falling on
+    the moment the row is given up.
     """
 
     model: type
@@ -53,6 +55,7 @@ class JobQueue:
     claim_for: timedelta = CLAIM_FOR
     give_up_after: timedelta = GIVE_UP_AFTER
     extra: Sequence[ColumnElement] = field(default_factory=tuple)
+    backoff: Callable[[int], timedelta] | None = None
 
     def __post_init__(self) -> None:
         m = self.model
@@ -157,6 +160,9 @@ class JobQueue:
             row.failing_since = now
         if permanent or now - row.failing_since >= self.give_up_after:
             row.status = "failed"
+        elif self.backoff is not None:
+            last_try = row.failing_since + self.give_up_after
+            row.next_attempt_at = min(now + self.backoff(row.attempts), last_try)
         else:
             row.next_attempt_at = now + retry_delay(row.attempts)
         queue_for_write()

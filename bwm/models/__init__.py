@@ -25,6 +25,7 @@ from .rows import (
     now_utc,
     password_fingerprint,
 )
+from .webhooks import Webhook, WebhookAttempt, WebhookDelivery
 
 __all__ = [
     "ApiToken",
@@ -47,6 +48,9 @@ __all__ = [
     "UTCDateTime",
     "User",
     "UserInvite",
+    "Webhook",
+    "WebhookAttempt",
+    "WebhookDelivery",
     "WorkerLane",
     "now_utc",
     "password_fingerprint",

@@ -16,6 +16,7 @@ from . import (  # noqa: F401
     policy,
     requests,
     views,
+    webhooks,
 )
 from .blueprint import bp
 

@@ -6,12 +6,12 @@ from datetime import datetime
 
 from sqlalchemy import delete, select
 
-from ...calendars import CalendarError, check_public_url
 from ...domain.errors import Conflict, Message, ValidationFailed, _l
 from ...extensions import db
 from ...models import CalendarBusy, CalendarWriteBack, ConnectedCalendar, User
 from ...schemas import load
 from ...schemas.calendars import ICS_READS_ONLY, CalendarChange, CalendarIn
+from ..addresses import check_address as _check_address
 from ..versions import bump_user
 from . import settings
 from .passwords import encrypt_password
@@ -19,12 +19,7 @@ from .passwords import encrypt_password
 
 def check_address(url: str, field: str = "url") -> str:
     """Refuse an address at a private network when the deployment says so (DNS is asked)."""
-    if settings.deny_private():
-        try:
-            check_public_url(url)
-        except CalendarError as exc:
-            raise ValidationFailed({field: str(exc)}) from None
-    return url
+    return _check_address(url, deny_private=settings.deny_private(), field=field)
 
 
 def _check_not_connected(user_id: int, url: str, *, other_than: int | None = None) -> None:

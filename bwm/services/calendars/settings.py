@@ -6,16 +6,12 @@ from datetime import timedelta
 
 from flask import current_app
 
-
-def _flag(value: object) -> bool:
-    if isinstance(value, str):
-        return value.strip().lower() in ("1", "true", "yes", "on")
-    return bool(value)
+from ...core.addresses import flag
 
 
 def deny_private() -> bool:
     """Tell whether loopback and private-network calendar addresses are refused."""
-    return _flag(current_app.config.get("CALENDAR_DENY_PRIVATE_ADDRESSES", False))
+    return flag(current_app.config.get("CALENDAR_DENY_PRIVATE_ADDRESSES", False))
 
 
 def timeout() -> float:
