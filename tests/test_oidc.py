@@ -79,7 +79,7 @@ class Provider:
         }
         env.pop("NODE_ENV", None)  # development mode: an http issuer on 127.0.0.1 is allowed
         self.issuer = f"http://127.0.0.1:{port}"
-        self.log = open(log, "w")  # noqa: SIM115 - closed in stop()
+        self.log = open(log, "w")  # closed in stop()
         self.proc = subprocess.Popen(
             [NODE, str(PROVIDER)],
             cwd=OIDC_DIR,
