@@ -244,6 +244,15 @@ def test_an_unlicensed_user_signs_in_as_with_a_password(live_sso, make_user, run
     assert "does not have a" in tab.content()  # the banner says why the page is offline
 
 
+def test_a_wrong_client_secret_is_a_friendly_page(live_sso, make_user, tab):
+    live = live_sso(OIDC_CLIENT_SECRET="not-the-secret")
+    make_user(email="ann@example.com", name="Ann")
+    assert sign_in_at_provider(tab, live["base"], "ann") == 400
+    assert f"{NAME} answered with an error" in tab.content()
+    tab.goto(live["base"] + "/me/")
+    assert urlsplit(tab.url).path == "/login"
+
+
 def test_denied_at_the_provider_is_a_friendly_page(live_sso, tab):
     live = live_sso()
     tab.goto(live["base"] + "/login")
