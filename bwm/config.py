@@ -44,4 +44,12 @@ DEFAULTS: dict = {
         "object-src 'none'; frame-ancestors 'none'"
     ),
     "HSTS_SECONDS": 365 * 86400,  # Strict-Transport-Security over HTTPS
+    # Single sign-on for organizers (OpenID Connect, SPEC §10); off while no issuer is set.
+    "OIDC_ISSUER": None,  # e.g. https://sso.example.com/realms/team (discovery below it)
+    "OIDC_CLIENT_ID": None,
+    "OIDC_CLIENT_SECRET": None,
+    "OIDC_NAME": "SSO",  # the button says "Sign in with <name>"
+    "OIDC_CREATE_USERS": False,  # True: an unknown verified address gets an account
+    "OIDC_TIMEOUT": 10,  # seconds for each call to the provider (discovery, keys, token)
+    "PASSWORD_LOGIN": True,  # False (with an issuer set): only the provider signs people in
 }

@@ -1,13 +1,13 @@
 from urllib.parse import urlsplit
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..domain.errors import Conflict, ValidationFailed
 from ..domain.tokens import TokenError
 from ..extensions import db, limiter
-from ..services import accounts
+from ..services import accounts, sso
 from ..services.organizers import authenticate
 from ..web import now
 from .blueprint import bp
@@ -39,8 +39,15 @@ def login():
     next_url = safe_next(request.args.get("next"))
     if current_user.is_authenticated:
         return redirect(next_url or url_for("organizer.dashboard"))
+    settings = sso.settings_from(current_app.config)
     form = LoginForm()
     status = 200
+    if not settings.password_login:
+        # BWM_PASSWORD_LOGIN=false: only the provider signs people in (the CLI still works).
+        status = 403 if request.method == "POST" else 200
+        return render_template(
+            "auth/login.html", form=None, next_url=next_url, sso=settings
+        ), status
     if form.validate_on_submit():
         user = authenticate(form.email.data, form.password.data)
         if user is not None:
@@ -50,7 +57,13 @@ def login():
         status = 422
     elif request.method == "POST":
         status = 422
-    return render_template("auth/login.html", form=form, next_url=next_url), status
+    return render_template("auth/login.html", form=form, next_url=next_url, sso=settings), status
+
+
+def require_passwords() -> None:
+    """Answer 404 when passwords are turned off: a reset would sign its reader in."""
+    if not sso.settings_from(current_app.config).password_login:
+        abort(404)
 
 
 @bp.post("/logout")
@@ -68,6 +81,7 @@ def logout():
 @limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"], methods=["POST"])
 def forgot_password():
     """Email a link to choose a new password; the same answer whether the address is known."""
+    require_passwords()
     form = ForgotPasswordForm()
     if not form.validate_on_submit():
         status = 422 if form.is_submitted() else 200
@@ -84,12 +98,14 @@ def forgot_password():
 @bp.get("/login/forgot/sent")
 def forgot_password_sent():
     """Say that a link went out, if an account has the address."""
+    require_passwords()
     return render_template("auth/forgot_sent.html", minutes=accounts.reset_minutes())
 
 
 @bp.route("/login/reset/<token>", methods=["GET", "POST"])
 def reset_password(token: str):
     """Let the owner of a reset link choose a new password, then sign them in."""
+    require_passwords()
     user = accounts.open_password_reset(token, now=now())  # TokenError -> 404/410 (errors.py)
     form = ResetPasswordForm()
     if not form.validate_on_submit():
