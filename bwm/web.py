@@ -1,5 +1,6 @@
 """Request-wide wiring: database pragmas, language, template globals, health check."""
 
+import os
 import sqlite3
 from collections.abc import Mapping
 from datetime import date, datetime
@@ -249,12 +250,13 @@ def init_app(app: Flask) -> None:
     @app.get("/embed.js")
     def embed_js():
         """Serve the script that embeds the booking flow in another website."""
-        response = app.send_static_file("js/embed.js")
-        response.headers["Content-Type"] = "text/javascript; charset=utf-8"
+        with open(os.path.join(app.static_folder, "js", "embed.js"), "rb") as f:
+            response = Response(f.read(), mimetype="text/javascript")
+        response.add_etag()
         # Host pages load it on every visit; its URL is not versioned, so a week, not a year.
         response.cache_control.public = True
         response.cache_control.max_age = 7 * 86400
-        return response
+        return response.make_conditional(request)
 
     @app.get("/healthz")
     def healthz():
