@@ -15,8 +15,8 @@ from sqlalchemy.engine import Engine
 from werkzeug.routing import IntegerConverter, UnicodeConverter
 
 from .core.clock import now  # noqa: F401 - views import it from here
-from .embedding import embedding, frame_policy, keep_embed
 from .domain.errors import Conflict, Message, ValidationFailed
+from .embedding import embedding, frame_policy, keep_embed
 from .extensions import babel, db
 from .schemas import Clean, load
 
