@@ -350,3 +350,18 @@ def test_embed_js_is_served_for_other_websites(client):
     body = response.get_data(as_text=True)
     assert "bwm:booked" in body and "data-bwm-url" in body
     assert "http" not in body.replace("https://bwm.example.com", "")  # nothing of a third party
+
+
+def test_links_that_leave_the_site_never_carry_the_frame(make_app):
+    from flask import url_for
+
+    from bwm.core.urls import external_url
+
+    app = make_app(BASE_URL=None)
+    with app.test_request_context("/b/olga/30-minute-meeting?embed=1&lang=sv"):
+        assert url_for("attendee.manage", token="t") == "/m/t?embed=1&lang=sv"
+        assert url_for("organizer.dashboard") == "/me/"  # not a page of the flow
+        # The links in emails and the API's manage_url are the plain ones.
+        assert external_url("attendee.manage", token="t") == "http://localhost/m/t"
+    with app.test_request_context("/b/olga/30-minute-meeting"):
+        assert url_for("attendee.manage", token="t") == "/m/t"
