@@ -43,6 +43,8 @@ DEFAULTS: dict = {
         "font-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; "
         "object-src 'none'; frame-ancestors 'none'"
     ),
+    # Origins that may frame the attendee's flow (?embed=1), space-separated; "*" for any.
+    "EMBED_ORIGINS": "*",
     "HSTS_SECONDS": 365 * 86400,  # Strict-Transport-Security over HTTPS
     # Single sign-on for organizers (OpenID Connect, SPEC §10); off while no issuer is set.
     "OIDC_ISSUER": None,  # e.g. https://sso.example.com/realms/team (discovery below it)

@@ -1,5 +1,6 @@
 """Request-wide wiring: database pragmas, language, template globals, health check."""
 
+import os
 import sqlite3
 from collections.abc import Mapping
 from datetime import date, datetime
@@ -15,6 +16,7 @@ from werkzeug.routing import IntegerConverter, UnicodeConverter
 
 from .core.clock import now  # noqa: F401 - views import it from here
 from .domain.errors import Conflict, Message, ValidationFailed
+from .embedding import embedding, frame_policy, keep_embed
 from .extensions import babel, db
 from .schemas import Clean, load
 
@@ -232,6 +234,8 @@ def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale() or "en")
     app.jinja_env.globals["language_links"] = language_links
+    app.jinja_env.globals["embedding"] = embedding
+    app.url_defaults(keep_embed)
     app.jinja_env.filters["long_date"] = long_date
     app.jinja_env.filters["month_name"] = month_name
     app.jinja_env.filters["clock"] = clock
@@ -239,9 +243,20 @@ def init_app(app: Flask) -> None:
     @app.after_request
     def remember_language(response):
         chosen = g.get("lang_chosen")
-        if chosen:
+        if chosen and not embedding():  # the frame keeps ?lang= in its URLs: no cookie
             response.set_cookie("lang", chosen, max_age=365 * 86400, samesite="Lax", httponly=True)
         return secure_answer(response)
+
+    @app.get("/embed.js")
+    def embed_js():
+        """Serve the script that embeds the booking flow in another website."""
+        with open(os.path.join(app.static_folder, "js", "embed.js"), "rb") as f:
+            response = Response(f.read(), mimetype="text/javascript")
+        response.add_etag()
+        # Host pages load it on every visit; its URL is not versioned, so a week, not a year.
+        response.cache_control.public = True
+        response.cache_control.max_age = 7 * 86400
+        return response.make_conditional(request)
 
     @app.get("/healthz")
     def healthz():
@@ -264,8 +279,12 @@ def secure_answer(response):
     headers = response.headers
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("Referrer-Policy", "same-origin")
-    headers.setdefault("Content-Security-Policy", current_app.config["CONTENT_SECURITY_POLICY"])
-    headers.setdefault("X-Frame-Options", "DENY")  # frame-ancestors, for older browsers
+    policy = current_app.config["CONTENT_SECURITY_POLICY"]
+    if embedding():  # the attendee's flow in another website's frame (SPEC §10)
+        headers.setdefault("Content-Security-Policy", frame_policy(policy))
+    else:
+        headers.setdefault("Content-Security-Policy", policy)
+        headers.setdefault("X-Frame-Options", "DENY")  # frame-ancestors, for older browsers
     if request.is_secure:
         seconds = int(current_app.config["HSTS_SECONDS"])
         headers.setdefault("Strict-Transport-Security", f"max-age={seconds}")

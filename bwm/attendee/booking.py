@@ -20,6 +20,7 @@ from ..domain.errors import SlotTaken, ValidationFailed
 from ..domain.questions import check_answers
 from ..domain.tokens import TokenError
 from ..domain.zones import get_zone
+from ..embedding import embedding, form_token_required
 from ..extensions import db, limiter
 from ..models import MeetingType, PrivateLink
 from ..pickers import parse_start, picker_context
@@ -205,11 +206,14 @@ def run_booking(flow: BookingFlow):
     except TokenError:
         db.session.rollback()  # the link was used, expired or revoked meanwhile: the 410 page
         raise
-    return redirect(url_for("attendee.manage", token=token), 303)
+    # In a frame, the confirmation tells the host page of the booking (embed-frame.js).
+    booked = {"booked": 1} if embedding() else {}
+    return redirect(url_for("attendee.manage", token=token, **booked), 303)
 
 
 @bp.route("/b/<slug>/<type_slug>/book", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["RATELIMIT_BOOKING"], methods=["POST"])
+@form_token_required(BookingForm)
 def book(slug: str, type_slug: str):
     """Ask for name, email and note for the chosen time, then book it."""
     return run_booking(

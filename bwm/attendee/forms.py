@@ -5,11 +5,12 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, StringField, TextAreaField
 
+from ..embedding import AttendeeForm
 from ..schemas import html_attributes
 from ..schemas.bookings import BookingIn, CancelIn, DeclineIn
 
 
-class BookingForm(FlaskForm):
+class BookingForm(AttendeeForm):
     start = HiddenField()
     timezone = HiddenField()
     duration_minutes = HiddenField()
@@ -18,11 +19,11 @@ class BookingForm(FlaskForm):
     note = TextAreaField(_l("Note"), render_kw=html_attributes(BookingIn, "note"))
 
 
-class CancelForm(FlaskForm):
+class CancelForm(AttendeeForm):
     reason = TextAreaField(_l("Reason (optional)"), render_kw=html_attributes(CancelIn, "reason"))
 
 
-class RescheduleForm(FlaskForm):
+class RescheduleForm(AttendeeForm):
     start = HiddenField()
 
 

@@ -4,6 +4,7 @@ and booking form as a public type."""
 from flask import abort, current_app
 from flask_babel import gettext as _
 
+from ..embedding import form_token_required
 from ..extensions import limiter
 from ..htmx import render_htmx
 from ..models import PrivateLink
@@ -11,6 +12,7 @@ from ..services import links
 from ..web import now
 from .blueprint import bp
 from .booking import BookingFlow, run_booking
+from .forms import BookingForm
 
 
 def _open_or_error(token: str) -> PrivateLink:
@@ -41,6 +43,7 @@ def link(token: str):
 
 @bp.route("/p/<token>/book", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["RATELIMIT_BOOKING"], methods=["POST"])
+@form_token_required(BookingForm)
 def link_book(token: str):
     """Ask for name, email and note for the chosen time, then book it through the link."""
     return run_booking(_flow(_open_or_error(token), token))

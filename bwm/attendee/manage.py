@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 
 from ..domain.errors import BookingClosed, ChangeTooLate, SlotTaken
 from ..domain.zones import get_zone
+from ..embedding import form_token_required
 from ..errors import closed_message, too_late_message
 from ..extensions import db
 from ..htmx import render_htmx
@@ -129,6 +130,7 @@ def _closed_page(booking: Booking, reason: str):
 
 
 @bp.post("/m/<token>/cancel")
+@form_token_required(CancelForm)
 def manage_cancel(token: str):
     """Cancel the booking, with an optional reason."""
     booking = _booking_or_error(token)
@@ -180,6 +182,7 @@ def manage_reschedule(token: str):
 
 
 @bp.route("/m/<token>/reschedule/confirm", methods=["GET", "POST"])
+@form_token_required(RescheduleForm)
 def manage_reschedule_confirm(token: str):
     """Confirm the new time (GET shows it; POST moves the booking)."""
     booking = _booking_or_error(token)

@@ -12,6 +12,7 @@ def external_url(endpoint: str, **values) -> str:
 
     Works outside a request too (the worker writes reminders): then BASE_URL, or localhost.
     """
+    values.setdefault("embed", None)  # a link that leaves the site is never the frame's
     base = current_app.config.get("BASE_URL")
     if base is None and has_request_context():
         return url_for(endpoint, _external=True, **values)
