@@ -333,7 +333,7 @@ def test_retries_keep_the_webhook_id_and_a_bookings_later_event_waits(
 
 
 def test_a_webhook_failing_for_24_hours_is_turned_off_and_its_owner_told(
-    app, client, olga, receiver, start, clock, smtp_sink
+    app, client, olga, receiver, start, clock, smtp_sink, make_user, make_token, login
 ):
     hook = add_webhook(client, olga["headers"], receiver.url, ["booking.created"])
     receiver.status = 500
@@ -358,6 +358,17 @@ def test_a_webhook_failing_for_24_hours_is_turned_off_and_its_owner_told(
     warning = next(m for m in smtp_sink.messages if "turned off" in m["Subject"])
     assert warning["To"] == "olga@example.com"
     assert receiver.url in warning.get_body(("plain",)).get_content()
+
+    # The administrator sees it on the operations page and in its API.
+    admin = make_user(email="admin@example.com", admin=True)
+    overview = client.get("/api/v1/admin/operations", headers=make_token(admin["id"])).json
+    (failing,) = overview["webhooks_failing"]
+    assert (failing["id"], failing["owner"]) == (hook["id"], "olga@example.com")
+    assert failing["disabled_at"] == clock.now.isoformat() and failing["last_status_code"] == 500
+    login(admin)
+    row = soup(client.get("/admin/operations")).find(id=f"webhook-{hook['id']}")
+    assert receiver.url in row.get_text() and "500" in row.get_text()
+    client.post("/logout")
 
     # Turned off: a new booking sends nothing.
     book(client, start + timedelta(hours=2))

@@ -68,12 +68,24 @@ class WriteBacksOut(Out):
     )
 
 
+class WebhookFailingOut(Out):
+    id = fields.Integer(required=True)
+    owner = fields.String(required=True)
+    scope = fields.String(required=True, metadata={"enum": ["organizer", "organization"]})
+    url = fields.String(required=True)
+    failing_since = Instant(required=True, allow_none=True)
+    disabled_at = Instant(required=True, allow_none=True, metadata={"description": "turned off"})
+    last_error = fields.String(required=True)
+    last_status_code = fields.Integer(required=True, allow_none=True)
+
+
 class OverviewOut(Out):
     worker = fields.String(required=True, metadata={"enum": list(WORKER_STATES)})
     lanes = fields.List(fields.Nested(LaneOut), required=True)
     outbox = fields.Nested(OutboxOut, required=True)
     calendars_in_error = fields.List(fields.Nested(CalendarInErrorOut), required=True)
     write_backs = fields.Nested(WriteBacksOut, required=True)
+    webhooks_failing = fields.List(fields.Nested(WebhookFailingOut), required=True)
 
     @pre_dump
     def _group(self, found, **kwargs):
@@ -84,6 +96,7 @@ class OverviewOut(Out):
             "outbox": {**vars(found.outbox), "failed_messages": found.failed_messages},
             "calendars_in_error": found.calendars_in_error,
             "write_backs": found,
+            "webhooks_failing": found.webhooks_failing,
         }
 
 

@@ -2,7 +2,7 @@
 
 `health` answers /healthz, so it stays at three small indexed queries. `overview` is the admin's
 operations page and its API: the outbox's backlog and failed emails, calendars in error,
-write-backs waiting or failed, and each lane's last pass.
+write-backs waiting or failed, webhooks failing, and each lane's last pass.
 """
 
 from __future__ import annotations
@@ -17,7 +17,15 @@ from ..core.locks import queue_for_write
 from ..extensions import db
 from ..jobs import heartbeat
 from ..jobs.lanes import names as lane_names
-from ..models import Booking, CalendarWriteBack, ConnectedCalendar, OutboxMessage, User
+from ..models import (
+    Booking,
+    CalendarWriteBack,
+    ConnectedCalendar,
+    OutboxMessage,
+    User,
+    Webhook,
+    WebhookDelivery,
+)
 from ..outbox import QUEUE
 
 LIST_MAX = 50  # rows of each list shown; the counts are always complete
@@ -81,6 +89,20 @@ class WriteBackProblem:
 
 
 @dataclass(frozen=True)
+class WebhookFailing:
+    """A webhook whose deliveries fail (or that was turned off after a day of failures)."""
+
+    id: int
+    owner: str
+    scope: str
+    url: str
+    failing_since: datetime | None
+    disabled_at: datetime | None
+    last_error: str
+    last_status_code: int | None
+
+
+@dataclass(frozen=True)
 class Overview:
     worker: str
     lanes: list[LaneState]
@@ -90,6 +112,7 @@ class Overview:
     write_backs_pending: int
     write_backs_failed: int
     write_back_problems: list[WriteBackProblem]
+    webhooks_failing: list[WebhookFailing]
 
 
 def health(now: datetime) -> dict:
@@ -121,6 +144,7 @@ def overview(now: datetime) -> Overview:
         write_backs_pending=_write_back_count("pending"),
         write_backs_failed=_write_back_count("failed"),
         write_back_problems=write_back_problems(),
+        webhooks_failing=webhooks_failing(),
     )
 
 
@@ -174,6 +198,45 @@ def calendars_in_error(limit: int = LIST_MAX) -> list[CalendarInError]:
         )
         for cal, email in rows
     ]
+
+
+def webhooks_failing(limit: int = LIST_MAX) -> list[WebhookFailing]:
+    """List the webhooks turned off after failing, then those failing now, newest first, each
+    with its latest delivery's error."""
+    rows = db.session.execute(
+        select(Webhook, User.email)
+        .join(User, User.id == Webhook.user_id)
+        .where(Webhook.failing_since.is_not(None) | Webhook.disabled_at.is_not(None))
+        .order_by(Webhook.disabled_at.is_(None), Webhook.id.desc())
+        .limit(limit)
+    ).all()
+    latest: dict[int, WebhookDelivery] = {}
+    if rows:
+        ids = [hook.id for hook, _email in rows]
+        for delivery in db.session.scalars(
+            select(WebhookDelivery)
+            .where(
+                WebhookDelivery.webhook_id.in_(ids), WebhookDelivery.last_attempt_at.is_not(None)
+            )
+            .order_by(WebhookDelivery.last_attempt_at)
+        ):
+            latest[delivery.webhook_id] = delivery
+    out = []
+    for hook, email in rows:
+        delivery = latest.get(hook.id)
+        out.append(
+            WebhookFailing(
+                id=hook.id,
+                owner=email,
+                scope=hook.scope,
+                url=shown_url(hook.url),
+                failing_since=hook.failing_since,
+                disabled_at=hook.disabled_at,
+                last_error=delivery.last_error if delivery else "",
+                last_status_code=delivery.last_status_code if delivery else None,
+            )
+        )
+    return out
 
 
 def write_back_problems(limit: int = LIST_MAX) -> list[WriteBackProblem]:
