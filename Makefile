@@ -35,7 +35,16 @@ run: install
 	@echo "bwm is serving on http://$(HOST):$(PORT)/ with a worker beside it (Ctrl-C stops both)"
 	$(VENV)/bin/flask --app bwm dev --host $(HOST) --port $(PORT)
 
-test: install
+# The single sign-on tests' OpenID provider (npm oidc-provider, at tests/oidc/package-lock.json's
+# version), installed again only when that lock changes; without npm those tests say why they skip.
+OIDC_STAMP := tests/oidc/node_modules/.bwm-installed-lock
+
+$(OIDC_STAMP): tests/oidc/package-lock.json
+	@if command -v npm >/dev/null; then \
+		npm ci --prefix tests/oidc --no-audit --no-fund && cp tests/oidc/package-lock.json $(OIDC_STAMP); \
+	else echo "npm not found: the single sign-on tests will be skipped (apt-get install npm)"; fi
+
+test: install $(OIDC_STAMP)
 	bash scripts/test-all
 
 bench: install

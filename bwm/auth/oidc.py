@@ -5,16 +5,16 @@ the callback and the ID token (signature, issuer, audience, nonce). These two re
 ones that talk to the provider (discovery, keys, token), each call bounded by OIDC_TIMEOUT; the
 discovery document and the keys are kept once fetched. Who a verified answer signs in is
 services/sso.py's to say.
+
+Authlib (and the requests it talks through) is imported only where OIDC is set up and used: a web
+process without a provider never loads them.
 """
 
 from __future__ import annotations
 
-from authlib.integrations.base_client import MismatchingStateError, OAuthError
-from authlib.integrations.flask_client import OAuth
 from flask import Flask, abort, current_app, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
-from requests import RequestException
 
 from ..extensions import db, limiter
 from ..services import sso
@@ -50,6 +50,8 @@ def _set_up(state) -> None:
         app.logger.warning("BWM_PASSWORD_LOGIN=false is ignored: no BWM_OIDC_ISSUER is set")
     if not settings.enabled:
         return
+    from authlib.integrations.flask_client import OAuth
+
     oauth = OAuth(app)
     app.extensions[EXTENSION] = oauth.register(
         "oidc",
@@ -81,6 +83,13 @@ def _problem(status: int, title: str, message: str):
     return render_template("auth/sso_problem.html", **context), status
 
 
+def _network_errors() -> tuple[type[Exception], ...]:
+    """What talking to the provider raises when it is down, silent or answers nonsense."""
+    from requests import RequestException
+
+    return (RequestException, ValueError, RuntimeError)
+
+
 def _unreachable(exc: Exception):
     current_app.logger.warning("OpenID provider unreachable: %r", exc)
     name = settings().name
@@ -103,7 +112,7 @@ def oidc_login():
         session[NEXT_KEY] = next_url
     try:
         return client.authorize_redirect(url_for("auth.oidc_callback", _external=True))
-    except (RequestException, ValueError, RuntimeError) as exc:
+    except _network_errors() as exc:
         return _unreachable(exc)
 
 
@@ -111,6 +120,8 @@ def oidc_login():
 @limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"])
 def oidc_callback():
     """Finish signing in with the provider's answer: check it, then sign the match in."""
+    from authlib.integrations.base_client import MismatchingStateError, OAuthError
+
     client = _client()
     name = settings().name
     try:
@@ -143,7 +154,7 @@ def oidc_callback():
             _("That sign-in could not be finished"),
             _("%(name)s answered with an error. Please try again.", name=name),
         )
-    except (RequestException, ValueError, RuntimeError) as exc:
+    except _network_errors() as exc:
         return _unreachable(exc)
     except _token_errors() as exc:
         current_app.logger.warning("OpenID ID token refused: %r", exc)
