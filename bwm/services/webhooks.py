@@ -29,7 +29,7 @@ from ..extensions import db
 from ..jobs.lanes import lane
 from ..jobs.queue import PASS_BUDGET, JobQueue
 from ..models import Booking, User, Webhook, WebhookAttempt, WebhookDelivery
-from ..schemas import With, load
+from ..schemas import With, dump, load
 from ..schemas.bookings import BookingOut
 from ..schemas.webhooks import EVENTS, TEST_EVENT, WebhookIn
 from .addresses import check_address
@@ -293,7 +293,7 @@ def queue_event(booking: Booking, event: str, *, now: datetime) -> None:
     hooks = [hook for hook in hooks if event in (hook.events or [])]
     if not hooks:
         return
-    body = _body(event, BookingOut().dump(booking), now)
+    body = _body(event, dump(BookingOut, booking), now)
     for hook in hooks:
         _queue(hook, event, body, booking.id, now)
     db.session.flush()
