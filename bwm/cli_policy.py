@@ -6,6 +6,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 
+from .domain.errors import ValidationFailed
 from .domain.policy import DETAILS, USER_POLICIES
 from .extensions import db
 from .services import organizers, policy
@@ -21,6 +22,16 @@ def _flag(value: str | None) -> bool | None:
     return None if value is None else value in ("on", "yes")
 
 
+def _retention(value: str) -> int | str | None:
+    """`keep` or 0: keep (None); a whole number of days otherwise (the schema checks it)."""
+    if value.strip().lower() in ("keep", "0", "never", "off"):
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        return value  # the schema names it
+
+
 def _emails(users) -> str:
     return ", ".join(user.email for user in users) or "(empty)"
 
@@ -28,6 +39,10 @@ def _emails(users) -> str:
 def _print_settings() -> None:
     for key, value in policy.settings_to_dict(policy.org_policy()).items():
         click.echo(f"{key}: {value}")
+    settings = policy.privacy()
+    days = settings.retention_days
+    click.echo(f"retention_days: {days if days is not None else 'keep'}")
+    click.echo(f"consent_text: {settings.consent_text or '(none)'}")
     click.echo(f"allow_list: {_emails(policy.allow_list())}")
     click.echo(f"block_list: {_emails(policy.block_list())}")
 
@@ -59,8 +74,25 @@ def org_show():
     help="Anonymous access; booking pages need it (off takes every page offline).",
 )
 @click.option("--max-detail", type=click.Choice(DETAILS), help="The most a share may show.")
-def org_set(bookings, user_policy, sharing, anonymous_sharing, max_detail):
+@click.option(
+    "--retention-days",
+    metavar="N|keep",
+    help="Erase attendees' personal data N days after a booking ends; keep (or 0): never.",
+)
+@click.option(
+    "--consent-text",
+    metavar="TEXT",
+    help='The required consent checkbox of every booking form; "" asks for none.',
+)
+def org_set(
+    bookings, user_policy, sharing, anonymous_sharing, max_detail, retention_days, consent_text
+):
     """Change the organization's policy; it takes effect at once."""
+    privacy_changes = {}
+    if retention_days is not None:
+        privacy_changes["retention_days"] = _retention(retention_days)
+    if consent_text is not None:
+        privacy_changes["consent_text"] = consent_text
     changes = {
         "bookings_enabled": _flag(bookings),
         "user_policy": user_policy,
@@ -69,8 +101,13 @@ def org_set(bookings, user_policy, sharing, anonymous_sharing, max_detail):
         "max_detail": max_detail,
     }
     changes = {k: v for k, v in changes.items() if v is not None}
-    if not changes:
+    if not changes and not privacy_changes:
         raise click.UsageError("give at least one setting to change (see --help)")
+    try:
+        policy.update_privacy(privacy_changes, now=now())
+    except ValidationFailed as exc:
+        name, message = next(iter(exc.errors.items()))
+        raise click.BadParameter(str(message), param_hint="--" + name.replace("_", "-")) from None
     old, new = policy.update_org(changes, now=now())
     affected = policy.affected_by(old, new)
     db.session.commit()

@@ -3,6 +3,7 @@
 Every row is importable from here (`from bwm.models import Booking`).
 """
 
+from .audit import AuditEvent
 from .calendars import BookingFeed, CalendarBusy, CalendarWriteBack, ConnectedCalendar
 from .rows import (
     ApiToken,
@@ -29,6 +30,7 @@ from .webhooks import Webhook, WebhookAttempt, WebhookDelivery
 
 __all__ = [
     "ApiToken",
+    "AuditEvent",
     "Booking",
     "BookingFeed",
     "BookingPage",

@@ -149,6 +149,8 @@ class MeetingType(db.Model):
     reminder_message: Mapped[str] = mapped_column(Text, default="", server_default="")
     follow_up_minutes: Mapped[int | None] = mapped_column(Integer, nullable=True)
     follow_up_message: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # SPEC §11: a booking is held as "unverified" until the attendee confirms their address.
+    verify_email: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
 
     page: Mapped[BookingPage] = relationship(back_populates="meeting_types")
@@ -210,7 +212,11 @@ class BusyBlock(db.Model):
 class Booking(db.Model):
     __tablename__ = "bookings"
     # Busy time for the slot engine: the organizer's bookings that end after the range starts.
-    __table_args__ = (Index("ix_bookings_user_id_end", "user_id", "end"),)
+    __table_args__ = (
+        Index("ix_bookings_user_id_end", "user_id", "end"),
+        # The retention pass: bookings not yet anonymized that ended before a cut-off.
+        Index("ix_bookings_anonymized_at_end", "anonymized_at", "end"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
@@ -244,6 +250,13 @@ class Booking(db.Model):
     # The organizer asked the attendee to pick another time (the booking stands until they do).
     reschedule_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     follow_up_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # SPEC §11: the consent text the attendee agreed to ("" when none was asked for).
+    consent_text: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # An "unverified" booking is released by the worker when not confirmed by this time.
+    verify_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, index=True)
+    verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # The attendee's personal data was erased (retention or on request): anonymous history.
+    anonymized_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
 
     meeting_type: Mapped[MeetingType] = relationship()
@@ -290,6 +303,10 @@ class OrgSettings(db.Model):
     external_sharing: Mapped[bool] = mapped_column(Boolean, default=True)
     anonymous_sharing: Mapped[bool] = mapped_column(Boolean, default=True)
     max_detail: Mapped[str] = mapped_column(String(16), default="free_busy")
+    # SPEC §11: erase attendees' data this many days after a booking ends (None: keep).
+    retention_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # SPEC §11: the text of the booking forms' required consent checkbox ("" : none asked).
+    consent_text: Mapped[str] = mapped_column(Text, default="", server_default="")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
 
 

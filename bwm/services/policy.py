@@ -7,7 +7,7 @@ with `flask org set` takes effect at once in every process.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
+from dataclasses import asdict, dataclass, fields, replace
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
@@ -18,6 +18,9 @@ from ..domain.errors import ValidationFailed
 from ..domain.policy import DETAILS, USER_POLICIES, OrgPolicy, UserStanding
 from ..extensions import db
 from ..models import BookingPage, OrgSettings, User
+from ..schemas import load
+from ..schemas.privacy import PrivacySettingsIn
+from . import audit
 
 SETTINGS_ID = 1
 
@@ -207,6 +210,42 @@ def _row_for_update() -> OrgSettings:
     # (an error, not a lost update); the migration makes the row, so this is rare.
     db.session.add(row)
     return row
+
+
+# --- privacy (SPEC §11) ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Privacy:
+    """How long attendees' data is kept (None: keep) and the consent booking forms ask for."""
+
+    retention_days: int | None = None
+    consent_text: str = ""
+
+
+def privacy() -> Privacy:
+    row = settings_row()
+    if row is None:
+        return Privacy()
+    return Privacy(retention_days=row.retention_days, consent_text=row.consent_text or "")
+
+
+def update_privacy(data: dict, *, now: datetime) -> tuple[Privacy, Privacy]:
+    """Change the given privacy settings (checked by PrivacySettingsIn, every bad field named);
+    record the change in the audit trail; flush. Return the settings before and after."""
+    cleaned = load(PrivacySettingsIn, data, partial=True)
+    old = privacy()
+    new = replace(old, **cleaned)
+    if new != old:
+        row = _row_for_update()
+        row.retention_days = new.retention_days
+        row.consent_text = new.consent_text
+        row.updated_at = now
+        audit.record(
+            "org.privacy", now=now, target_type="org", before=asdict(old), after=asdict(new)
+        )
+        db.session.flush()
+    return old, new
 
 
 def save_policy(org: OrgPolicy, *, now: datetime) -> OrgPolicy:

@@ -1,0 +1,99 @@
+"""The audit trail (SPEC §11): every admin action and policy change, who did it, when, and what
+it changed, written in the transaction of the change (so the trail and the data never disagree).
+
+The actor is whoever this request or command acts as: the admin views and the API name the
+signed-in user (`acting_as`); a command names the command line; the worker itself.
+"""
+
+from __future__ import annotations
+
+import getpass
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from flask import g, has_request_context
+
+from ..extensions import db
+from ..models import AuditEvent, User
+
+COMMAND_LINE = "command line"
+WORKER = "worker"
+
+
+def acting_as(actor: User | str) -> None:
+    """Name who the changes of this request (or command) are made by."""
+    g.audit_actor = actor
+
+
+def _actor() -> tuple[int | None, str]:
+    actor = g.get("audit_actor")
+    if actor is None and has_request_context():
+        from flask_login import current_user  # the signed-in user of a page's request
+
+        if current_user and current_user.is_authenticated:
+            actor = current_user._get_current_object()
+    if isinstance(actor, User):
+        return actor.id, actor.email
+    if actor:
+        return None, str(actor)
+    try:
+        who = getpass.getuser()
+    except (KeyError, OSError):  # no name for this uid (a container)
+        who = ""
+    return None, f"{COMMAND_LINE} ({who})" if who else COMMAND_LINE
+
+
+def plain(value: Any) -> Any:
+    """A value as JSON keeps it (datetimes as ISO 8601)."""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [plain(v) for v in value]
+    return value
+
+
+def changed(before: Mapping, after: Mapping) -> tuple[dict, dict]:
+    """Only the fields that differ, before and after."""
+    keys = [k for k in after if before.get(k) != after.get(k)]
+    keys += [k for k in before if k not in after]
+    return (
+        {k: plain(before.get(k)) for k in keys},
+        {k: plain(after.get(k)) for k in keys},
+    )
+
+
+def record(
+    action: str,
+    *,
+    now: datetime,
+    target_type: str = "",
+    target: str = "",
+    before: Mapping | None = None,
+    after: Mapping | None = None,
+    only_changes: bool = True,
+) -> AuditEvent | None:
+    """Add one event to the session (it is written with the change's own flush and commit).
+
+    With `only_changes`, before and after keep only the fields that differ, and a change that
+    changes nothing is not recorded (None).
+    """
+    if only_changes and before is not None and after is not None:
+        before, after = changed(before, after)
+        if not before and not after:
+            return None
+    actor_id, actor = _actor()
+    event = AuditEvent(
+        at=now,
+        actor_id=actor_id,
+        actor=actor[:254],
+        action=action,
+        target_type=target_type,
+        target=str(target)[:254],
+        before=plain(before) if before is not None else None,
+        after=plain(after) if after is not None else None,
+    )
+    db.session.add(event)
+    return event
