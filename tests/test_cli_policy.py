@@ -14,6 +14,8 @@ DEFAULTS = [
     "external_sharing: on",
     "anonymous_sharing: on",
     "max_detail: free_busy",
+    "retention_days: keep",
+    "consent_text: (none)",
     "allow_list: (empty)",
     "block_list: (empty)",
 ]
@@ -78,6 +80,8 @@ def test_org_set_changes_every_setting_and_show_prints_them(runner):
         "external_sharing": "off",
         "anonymous_sharing": "off",
         "max_detail": "full",
+        "retention_days": "keep",
+        "consent_text": "(none)",
         "allow_list": "(empty)",
         "block_list": "(empty)",
     }
@@ -192,3 +196,37 @@ def test_changes_take_effect_at_once_in_a_running_app(app, runner, client, ann):
     assert client.get("/b/ann").status_code == 404
     run(runner, "org", "set", "--bookings", "on")
     assert client.get("/b/ann").status_code == 200
+
+
+def test_org_set_privacy_settings_are_shown_checked_and_audited(runner, app):
+    output = run(
+        runner, "org", "set", "--retention-days", "30", "--consent-text", "I agree to the notice."
+    )
+    assert "retention_days: 30" in output
+    assert settings(runner)["consent_text"] == "I agree to the notice."
+    result = runner.invoke(args=["org", "set", "--retention-days", "abc"])
+    assert result.exit_code == 2
+    assert "--retention-days" in result.output and "whole number" in result.output
+    result = runner.invoke(args=["org", "set", "--retention-days", "99999"])
+    assert result.exit_code == 2 and "--retention-days" in result.output
+    assert settings(runner)["retention_days"] == "30"  # nothing stored was lost
+    run(runner, "org", "set", "--retention-days", "keep", "--consent-text", "")
+    assert settings(runner)["retention_days"] == "keep"
+    assert settings(runner)["consent_text"] == "(none)"
+    with app.app_context():
+        from bwm.models import AuditEvent
+
+        events = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id)).all()
+        assert [(e.action, e.before, e.after) for e in events] == [
+            (
+                "org.privacy",
+                {"retention_days": None, "consent_text": ""},
+                {"retention_days": 30, "consent_text": "I agree to the notice."},
+            ),
+            (
+                "org.privacy",
+                {"retention_days": 30, "consent_text": "I agree to the notice."},
+                {"retention_days": None, "consent_text": ""},
+            ),
+        ]
+        assert all(e.actor.startswith("command line") for e in events)
