@@ -24,7 +24,7 @@ def _flag(value: str | None) -> bool | None:
 
 def _retention(value: str) -> int | str | None:
     """`keep` or 0: keep (None); a whole number of days otherwise (the schema checks it)."""
-    if value.strip().lower() in ("keep", "0", "never", "off"):
+    if value.strip().lower() in ("keep", "0"):
         return None
     try:
         return int(value)
@@ -108,11 +108,14 @@ def org_set(
     except ValidationFailed as exc:
         name, message = next(iter(exc.errors.items()))
         raise click.BadParameter(str(message), param_hint="--" + name.replace("_", "-")) from None
-    old, new = policy.update_org(changes, now=now())
-    affected = policy.affected_by(old, new)
+    affected = None
+    if changes:  # privacy options alone leave the policy (and its updated_at) as it was
+        old, new = policy.update_org(changes, now=now())
+        affected = policy.affected_by(old, new)
     db.session.commit()
     _print_settings()
-    _print_affected(affected)
+    if affected is not None:
+        _print_affected(affected)
 
 
 @click.command("set")
