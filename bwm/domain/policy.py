@@ -31,6 +31,14 @@ class OrgPolicy:
 
 
 @dataclass(frozen=True)
+class Privacy:
+    """How long attendees' data is kept (None: keep) and the consent booking forms ask for."""
+
+    retention_days: int | None = None
+    consent_text: str = ""
+
+
+@dataclass(frozen=True)
 class UserStanding:
     licensed: bool = True
     allow_listed: bool = False

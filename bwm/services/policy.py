@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from ..domain import policy as rules
 from ..domain.errors import ValidationFailed
-from ..domain.policy import DETAILS, USER_POLICIES, OrgPolicy, UserStanding
+from ..domain.policy import DETAILS, USER_POLICIES, OrgPolicy, Privacy, UserStanding
 from ..extensions import db
 from ..models import BookingPage, OrgSettings, User
 from ..schemas import load
@@ -213,14 +213,6 @@ def _row_for_update() -> OrgSettings:
 
 
 # --- privacy (SPEC §11) ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Privacy:
-    """How long attendees' data is kept (None: keep) and the consent booking forms ask for."""
-
-    retention_days: int | None = None
-    consent_text: str = ""
 
 
 def privacy() -> Privacy:
