@@ -27,6 +27,7 @@ def create_app(test_config: dict | None = None, *, serving: bool = False) -> Fla
         answers,
         calendars,
         follow_ups,
+        privacy,
         reminders,
         requests,
         webhooks,

@@ -141,9 +141,10 @@ def _demo_busy(user_id: int, tz: ZoneInfo) -> None:
 
 
 def init_app(app: Flask) -> None:
-    from . import cli_dev, cli_policy
+    from . import cli_dev, cli_policy, cli_privacy
 
     app.cli.add_command(user_cli)
     app.cli.add_command(demo)
     cli_policy.init_app(app, user_cli)
+    cli_privacy.init_app(app)
     app.cli.add_command(cli_dev.dev)  # `flask dev`: make run's server and worker

@@ -69,7 +69,7 @@ def test_every_lane_records_its_heartbeat(app):
     while time.monotonic() < deadline:
         with app.app_context():
             names = sorted(db.session.scalars(db.select(WorkerLane.name)))
-            if len(names) == 7:
+            if len(names) == 8:
                 assert worker_state(now()) == "ok"
                 break
         time.sleep(0.05)
@@ -80,5 +80,6 @@ def test_every_lane_records_its_heartbeat(app):
         "mail",
         "reminders",
         "requests",
+        "retention",
         "webhooks",
     ]

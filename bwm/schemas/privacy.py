@@ -4,7 +4,7 @@ consent the booking forms ask for."""
 from marshmallow import fields
 
 from . import In, Out
-from .fields import Text, Whole
+from .fields import Email, Text, Whole
 
 RETENTION_MAX_DAYS = 3650
 CONSENT_MAX = 2000
@@ -29,3 +29,7 @@ class PrivacySettingsIn(In):
 class PrivacySettingsOut(Out):
     retention_days = fields.Integer(required=True, allow_none=True)
     consent_text = fields.String(required=True)
+
+
+class AttendeeIn(In):
+    email = Email(required=True, metadata={"description": "the attendee's email address"})
