@@ -10,6 +10,7 @@ from . import (  # noqa: F401 - each module adds its routes to bp
     meeting_types,
     operations,
     pages,
+    privacy,
     webhooks,
 )
 from .blueprint import Api, bp

@@ -206,6 +206,10 @@ def erase(email: str, *, now: datetime) -> dict:
             .order_by(Booking.start, Booking.id)
         )
     )
+    queued = select(func.count(OutboxMessage.id)).where(
+        _with_address(OutboxMessage.to, email), OutboxMessage.status == "pending"
+    )
+    dropped = db.session.scalar(queued)  # before the cancellations write their own
     cancelled = 0
     for booking in found:
         if booking.status in ACTIVE and booking.end > now:
@@ -214,11 +218,9 @@ def erase(email: str, *, now: datetime) -> dict:
             except (BookingClosed, ChangeTooLate):
                 continue
             cancelled += 1
-    dropped = 0
     for message in db.session.scalars(
         select(OutboxMessage).where(_with_address(OutboxMessage.to, email))
     ):
-        dropped += message.status == "pending"
         _erase_message(message)
     for booking in found:
         anonymize(booking, now=now, tell_organizer=True)
