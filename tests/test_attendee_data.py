@@ -181,3 +181,73 @@ def test_privacy_settings_through_the_api(app, client, people):
     response = client.patch("/api/v1/admin/privacy", json={"retention_days": 90}, headers=headers)
     assert response.status_code == 200 and response.json["retention_days"] == 90
     assert client.get("/api/v1/admin/privacy", headers=people["olga"]["headers"]).status_code == 403
+
+
+def test_the_privacy_page_saves_settings_and_names_bad_fields(app, client, people, login):
+    from bwm.extensions import db
+    from bwm.models import AuditEvent
+    from tests.conftest import soup
+
+    login(people["olga"])
+    assert client.get("/admin/privacy").status_code == 403
+    client.post("/logout")
+    login(people["ada"])
+    page = soup(client.get("/admin/privacy").data)
+    assert page.find("a", string="Privacy")["aria-current"] == "page"
+    response = client.post("/admin/privacy", data={"retention_days": "many", "consent_text": ""})
+    assert response.status_code == 422
+    assert soup(response.data).find(id="retention_days-error") is not None
+    response = client.post(
+        "/admin/privacy", data={"retention_days": "30", "consent_text": "I agree"}
+    )
+    assert response.status_code == 303
+    page = soup(client.get("/admin/privacy").data)
+    assert page.find(id="retention_days")["value"] == "30"
+    response = client.post("/admin/privacy", data={"retention_days": "", "consent_text": "I agree"})
+    assert response.status_code == 303
+    assert client.get("/api/v1/admin/privacy", headers=people["ada"]["headers"]).json == {
+        "retention_days": None,
+        "consent_text": "I agree",
+    }
+    with app.app_context():
+        actions = list(db.session.scalars(db.select(AuditEvent.action)))
+        assert actions == ["org.privacy", "org.privacy"]
+
+
+def test_the_lookup_with_and_without_htmx_and_the_erase_step(app, client, people, login, start):
+    from bwm.extensions import db
+    from bwm.models import AuditEvent, Booking
+    from tests.conftest import soup
+
+    book(client, "olga", start)
+    login(people["ada"])
+    plain = client.get("/admin/privacy", query_string={"email": RITA})
+    assert plain.status_code == 200 and b"<html" in plain.data
+    rows = soup(plain.data).select("#attendee-bookings tbody tr")
+    assert len(rows) == 1 and "Rita R" in rows[0].text
+    partial = client.get(
+        "/admin/privacy", query_string={"email": RITA}, headers={"HX-Request": "true"}
+    )
+    assert partial.status_code == 200 and b"<html" not in partial.data
+    assert soup(partial.data).find(id="attendee-data") is not None
+    bad = client.get(
+        "/admin/privacy", query_string={"email": "nope"}, headers={"HX-Request": "true"}
+    )
+    assert bad.status_code == 422 and b"valid email" in bad.data
+
+    download = client.get("/admin/privacy/attendee.json", query_string={"email": RITA})
+    assert download.status_code == 200 and "attachment" in download.headers["Content-Disposition"]
+    assert json.loads(download.data)["bookings"][0]["name"] == "Rita R"
+
+    confirm = client.get("/admin/privacy/erase", query_string={"email": RITA})
+    assert confirm.status_code == 200
+    with app.app_context():
+        assert (
+            db.session.scalar(db.select(Booking.attendee_name)) == "Rita R"
+        )  # a GET changes nothing
+    response = client.post("/admin/privacy/erase", data={"email": RITA})
+    assert response.status_code == 303
+    with app.app_context():
+        assert db.session.scalar(db.select(Booking.attendee_name)) == ""
+        [event] = db.session.scalars(db.select(AuditEvent))
+        assert event.action == "attendee.erase" and event.actor == "ada@example.com"

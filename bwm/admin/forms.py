@@ -2,13 +2,22 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, HiddenField, PasswordField, RadioField, StringField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    PasswordField,
+    RadioField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired
 
 from ..domain.policy import DETAILS, USER_POLICIES
 from ..organizer.forms import choices
 from ..schemas import html_attributes
 from ..schemas.accounts import OrganizerIn, PasswordIn
+from ..schemas.privacy import PrivacySettingsIn
 from ..services.policy import DETAIL_LABELS, POLICY_LABELS
 
 
@@ -71,3 +80,29 @@ class SetPasswordForm(FlaskForm):
 
 class EmptyForm(FlaskForm):
     """A one-click button: a POST with nothing but its CSRF token."""
+
+
+class PrivacyForm(FlaskForm):
+    retention_days = StringField(
+        _l("Erase attendees' data this many days after the meeting"),
+        render_kw={"inputmode": "numeric", "autocomplete": "off"},
+    )
+    consent_text = TextAreaField(
+        _l("Consent the booking forms ask for"),
+        render_kw=html_attributes(PrivacySettingsIn, "consent_text"),
+    )
+
+    def data_for_service(self) -> dict:
+        """Blank retention keeps the data (null); anything else goes to the schema as typed."""
+        days = (self.retention_days.data or "").strip()
+        return {
+            "retention_days": None if days == "" else (int(days) if days.isdigit() else days),
+            "consent_text": self.consent_text.data or "",
+        }
+
+
+class AttendeeLookupForm(FlaskForm):
+    class Meta:
+        csrf = False  # a lookup changes nothing (GET)
+
+    email = StringField(_l("Attendee's email"), render_kw={"autocomplete": "off", "type": "email"})
