@@ -227,6 +227,13 @@ class PathPart(UnicodeConverter):
         self.regex = self.regex.replace("[^/]", "[^/\\x00]")
 
 
+def attendee_name(booking) -> str:
+    """The attendee's name as the organizer sees it: "Erased" once their data is erased."""
+    if getattr(booking, "anonymized_at", None) is not None:
+        return gettext("Erased")
+    return booking.attendee_name
+
+
 def init_app(app: Flask) -> None:
     app.url_map.converters["int"] = RowId
     app.url_map.converters["default"] = app.url_map.converters["string"] = PathPart
@@ -239,6 +246,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["long_date"] = long_date
     app.jinja_env.filters["month_name"] = month_name
     app.jinja_env.filters["clock"] = clock
+    app.jinja_env.filters["attendee_name"] = attendee_name
 
     @app.after_request
     def remember_language(response):

@@ -109,6 +109,13 @@ def test_only_bookings_ended_more_than_n_days_ago_are_erased(app, client, olga, 
         kept = [m for m in messages if m.to != "erased"]
         assert any("Rita R" in (m.facts or "") + m.body_text for m in kept)
 
+    # The organizer sees an erased attendee as "Erased", in the list and the spreadsheet.
+    client.post("/login", data={"email": olga["email"], "password": olga["password"]})
+    past = client.get("/me/bookings", query_string={"show": "past"})
+    assert past.status_code == 200 and b"Erased" in past.data
+    spreadsheet = client.get("/me/bookings.csv", query_string={"status": "confirmed"})
+    assert spreadsheet.status_code == 200 and "Erased" in spreadsheet.text
+
     # Idempotent: another pass changes nothing.
     before = rows(app)
     cli(app, "worker", "--once")

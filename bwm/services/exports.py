@@ -15,6 +15,8 @@ from ..extensions import db
 from ..models import Booking, User
 from .slots import day_bounds
 
+ERASED = "Erased"  # the name of an attendee whose data is erased (SPEC §11)
+
 # A cell a spreadsheet would read as a formula (=, +, -, @, or a tab or return before one).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 COLUMNS = (
@@ -80,7 +82,7 @@ def bookings_csv(bookings: Iterable[Booking], tz: ZoneInfo) -> str:
             b.start.astimezone(tz).isoformat(),
             b.end.astimezone(tz).isoformat(),
             b.duration_minutes,
-            b.attendee_name,
+            ERASED if b.anonymized_at is not None else b.attendee_name,
             b.attendee_email,
             b.attendee_timezone,
             b.note,
