@@ -69,6 +69,8 @@ def anonymize(booking: Booking, *, now: datetime, tell_organizer: bool = False) 
     for delivery in db.session.scalars(
         select(WebhookDelivery).where(WebhookDelivery.booking_id == booking.id)
     ):
+        if tell_organizer and delivery.status == "pending":
+            continue  # the "cancelled" event of an erasure goes out as queued
         delivery.body = "{}"
     for link in db.session.scalars(
         select(PrivateLink).where(PrivateLink.used_booking_id == booking.id)
