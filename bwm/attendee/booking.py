@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 
 from ..domain.availability import durations_of
 from ..domain.errors import SlotTaken, ValidationFailed
-from ..domain.questions import check_answers
+from ..domain.questions import check_answers, check_consent
 from ..domain.tokens import TokenError
 from ..domain.zones import get_zone
 from ..embedding import embedding, form_token_required
@@ -25,7 +25,7 @@ from ..extensions import db, limiter
 from ..models import MeetingType, PrivateLink
 from ..pickers import parse_start, picker_context
 from ..schemas.bookings import BookingIn
-from ..services import bookings, slots
+from ..services import bookings, policy, slots
 from ..web import checked, now, translated
 from .blueprint import bp
 from .forms import BookingForm
@@ -102,6 +102,8 @@ def _booking_form_page(
     asked: list[Asked] | None = None,
 ):
     mt = flow.mt
+    consent_text = policy.privacy().consent_text
+    form.consent.label.text = consent_text
     tz = get_zone(form.timezone.data) or get_zone(mt.page.timezone)
     local = start.astimezone(tz)
     minutes = _length(mt, form)
@@ -113,6 +115,7 @@ def _booking_form_page(
             mt=mt,
             form=form,
             asked=asked if asked is not None else _asked(mt),
+            consent_text=consent_text,
             minutes=minutes,
             start=local,
             end=(start + timedelta(minutes=minutes)).astimezone(tz),
@@ -185,6 +188,7 @@ def run_booking(flow: BookingFlow):
             "timezone": tz_key,
             "duration_minutes": str(_length(mt, form)),
             "answers": answers,
+            "consent": "y" if form.consent.data else "",
         },
     )
     try:  # the answers are checked with the other fields, so every message shows at once
@@ -192,6 +196,11 @@ def run_booking(flow: BookingFlow):
         problems = {}
     except ValidationFailed as exc:
         problems = exc.errors
+    try:
+        check_consent(policy.privacy().consent_text, bool(form.consent.data))
+    except ValidationFailed as exc:
+        form.consent.errors = [translated(exc.errors["consent"])]
+        problems = {**problems, **exc.errors}
     if values is None or problems:
         return _booking_form_page(flow, form, start, 422, _asked(mt, problems))
     try:

@@ -3,7 +3,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, HiddenField, StringField, TextAreaField
+from wtforms import BooleanField, EmailField, HiddenField, StringField, TextAreaField
 
 from ..embedding import AttendeeForm
 from ..schemas import html_attributes
@@ -17,6 +17,8 @@ class BookingForm(AttendeeForm):
     name = StringField(_l("Name"), render_kw=html_attributes(BookingIn, "name"))
     email = EmailField(_l("Email"), render_kw=html_attributes(BookingIn, "email"))
     note = TextAreaField(_l("Note"), render_kw=html_attributes(BookingIn, "note"))
+    # SPEC §11: shown (labelled with the organization's text) only when consent is asked for.
+    consent = BooleanField()
 
 
 class CancelForm(AttendeeForm):

@@ -140,3 +140,11 @@ def answer_text(answer: Mapping, *, yes: str = "Yes", no: str = "No") -> str:
 def answered(stored: Iterable[Mapping]) -> list[Mapping]:
     """The stored answers worth showing: those with a value (an unticked box is a No)."""
     return [answer for answer in stored or () if answer["value"] not in ("", [], None)]
+
+
+def check_consent(consent_text: str, given: bool) -> str:
+    """Return the consent text agreed to ("" when none is asked); ValidationFailed naming
+    "consent" when it is asked for and not given (SPEC §11)."""
+    if consent_text and given is not True:
+        raise ValidationFailed({"consent": Message(MUST_TICK)})
+    return consent_text if given is True else ""

@@ -4,7 +4,7 @@ from marshmallow import fields
 
 from ..domain.questions import answers_by_id
 from . import In, Inline, Out
-from .fields import Choice, Day, Email, Instant, Instants, Text, Whole, Zone
+from .fields import Choice, Day, Email, Flag, Instant, Instants, Text, Whole, Zone
 
 STATUSES = ("pending", "confirmed", "declined", "cancelled")
 ANSWERS_DOC = {
@@ -39,6 +39,11 @@ class BookingIn(In):
     )
     # Checked against the type's questions by the booking service (errors name answers.<id>).
     answers = fields.Raw(load_default=dict, metadata=ANSWERS_DOC)
+    # SPEC §11: required to be true when the organization asks for consent (bookings.check_consent).
+    consent = Flag(
+        load_default=False,
+        metadata={"description": "the attendee agrees to the organization's consent text"},
+    )
 
 
 class RescheduleIn(In):

@@ -25,14 +25,14 @@ from ..domain.errors import (
     SlotTaken,
 )
 from ..domain.invitations import BookingFacts, build_invitation
-from ..domain.questions import answer_text, answered, check_answers
+from ..domain.questions import answer_text, answered, check_answers, check_consent
 from ..domain.tokens import TokenError, TokenSigner
 from ..extensions import db
 from ..models import Booking, MeetingType, PrivateLink
 from ..outbox import Draft, Email
 from ..schemas import load
 from ..schemas.bookings import BookingIn
-from . import links
+from . import links, policy
 from .slots import duration_of, is_free
 
 MANAGE_SALT = "bwm.manage"
@@ -122,6 +122,7 @@ def book(
     cleaned = load(BookingIn, data)
     minutes = chosen_duration(mt, cleaned["duration_minutes"])
     answers = check_answers(mt.questions or (), cleaned["answers"])
+    consent_text = check_consent(policy.privacy().consent_text, cleaned["consent"])
     start = cleaned["start"].astimezone(ZoneInfo("UTC"))
     user_id = mt.page.user_id
     booking = Booking(
@@ -130,6 +131,7 @@ def book(
         start=start,
         end=start + timedelta(minutes=minutes),
         answers=answers,
+        consent_text=consent_text,
         attendee_name=cleaned["name"],
         attendee_email=cleaned["email"],
         attendee_timezone=cleaned["timezone"] or mt.page.timezone,
@@ -321,6 +323,7 @@ def details(booking: Booking) -> dict:
         "cancelled": booking.cancelled_at.astimezone(tz) if booking.cancelled_at else None,
         "location": location_text(mt),
         "answers": answer_lines(booking.answers),
+        "consent_text": booking.consent_text or "",
     }
 
 
@@ -358,6 +361,7 @@ def snapshot(booking: Booking, *, manage: str | None = None, stamp: datetime) ->
             "language": booking.language,
             "duration_minutes": booking.duration_minutes,
             "answers": list(booking.answers or ()),
+            "consent_text": booking.consent_text or "",
         },
         "type": {
             "title": mt.title,

@@ -32,6 +32,7 @@ COLUMNS = (
     "note",
     "online_meeting_url",
     "created_at",
+    "consent_text",
 )
 
 
@@ -88,6 +89,7 @@ def bookings_csv(bookings: Iterable[Booking], tz: ZoneInfo) -> str:
             b.note,
             b.online_meeting_url or "",
             b.created_at.astimezone(tz).isoformat(),
+            b.consent_text or "",
             *(answer_text(given[q]) if q in given else "" for q in questions),
         ]
         writer.writerow([safe_cell(cell) for cell in row])
