@@ -115,6 +115,7 @@ def test_the_agreed_text_is_kept_and_shown_to_the_organizer(
 ):
     response = api_book(client, monday_10(clock), consent=True)
     assert response.status_code == 201, response.json
+    assert response.json["booking"]["consent_text"] == CONSENT
     # A later change of the text changes no stored booking.
     with app.app_context():
         policy.update_privacy({"consent_text": "Something else"}, now=clock.now)
@@ -141,6 +142,8 @@ def test_the_agreed_text_is_kept_and_shown_to_the_organizer(
         )
     )
     assert shown["Agreed to:"] == CONSENT
+    listed = client.get("/api/v1/me/bookings", headers=organizer["headers"]).json["bookings"]
+    assert listed[0]["consent_text"] == CONSENT
 
     for response in (
         client.get("/me/bookings.csv"),

@@ -87,6 +87,10 @@ class BookingOut(Out):
     online_meeting_url = fields.String(required=True, allow_none=True)
     duration_minutes = fields.Integer(required=True)
     answers = fields.Method("_answers", required=True, metadata=ANSWERS_DOC)
+    consent_text = fields.String(
+        required=True,
+        metadata={"description": 'the consent text the attendee agreed to; "" when none was asked'},
+    )
 
     def _answers(self, booking):
         return answers_by_id(booking.answers)
