@@ -19,7 +19,7 @@ def create_app(test_config: dict | None = None, *, serving: bool = False) -> Fla
     # Imported here so that importing bwm.domain never loads Flask (the domain stays pure).
     from flask import Flask
 
-    from . import cli, cli_backup, cli_secrets, errors, extensions, models, web
+    from . import cli, cli_audit, cli_backup, cli_secrets, errors, extensions, models, web
     from .config import DEFAULTS
     from .jobs import worker
     from .outbox import delivery  # noqa: F401 - registers the worker's mail lane
@@ -69,6 +69,7 @@ def create_app(test_config: dict | None = None, *, serving: bool = False) -> Fla
     cli.init_app(app)
     cli_secrets.init_app(app)
     cli_backup.init_app(app)
+    cli_audit.init_app(app)
     worker.init_app(app)
 
     from .admin import bp as admin_bp

@@ -13,7 +13,7 @@ from flask.cli import AppGroup, with_appcontext
 from .domain.errors import Conflict, ValidationFailed
 from .extensions import db
 from .models import BusyBlock, now_utc
-from .services import meeting_types, organizers
+from .services import audit, meeting_types, organizers
 
 user_cli = AppGroup("user", help="Organizer accounts.")
 
@@ -49,6 +49,15 @@ def user_create(email, name, password, admin, slug, timezone):
     try:
         user = organizers.create_organizer(
             email, name, password, admin=admin, slug=slug, timezone=timezone
+        )
+        db.session.flush()
+        audit.record(
+            "user.create",
+            now=now_utc(),
+            target_type="user",
+            target=user.email,
+            after={"name": user.name, "email": user.email, "admin": admin},
+            only_changes=False,
         )
     except (ValidationFailed, Conflict) as exc:
         db.session.rollback()

@@ -10,6 +10,7 @@ from flask.cli import with_appcontext
 
 from .extensions import db
 from .models import now_utc
+from .services import audit
 from .services import backup as backups
 
 
@@ -20,8 +21,19 @@ def backup(path: str) -> None:
     """Write every table and the instance's secrets to one archive (safe while serving)."""
     cfg = current_app.config
     secrets = {"secret_key": cfg["SECRET_KEY"], "fallbacks": cfg["SECRET_KEY_FALLBACKS"]}
-    manifest = backups.write_backup(path, engine=db.engine, secrets=secrets, now=now_utc())
+    current = now_utc()
+    manifest = backups.write_backup(path, engine=db.engine, secrets=secrets, now=current)
     rows = sum(manifest["tables"].values())
+    # Recorded once the archive is written (it reads one snapshot and changes nothing).
+    audit.record(
+        "backup.create",
+        now=current,
+        target_type="backup",
+        target=os.path.basename(path),
+        after={"rows": rows, "revision": manifest["revision"]},
+        only_changes=False,
+    )
+    db.session.commit()
     click.echo(
         f"wrote {path}: {rows} rows of {len(manifest['tables'])} tables, schema "
         f"{manifest['revision']}; it holds the secret key: keep it where only you can read it"
@@ -36,7 +48,7 @@ def restore(path: str) -> None:
     try:
         manifest, secrets = backups.read_manifest(path)
         manifest = backups.restore_backup(
-            path, engine=db.engine, known_revisions=_known_revisions()
+            path, engine=db.engine, known_revisions=_known_revisions(), now=now_utc()
         )
     except backups.BackupError as exc:
         raise click.ClickException(str(exc)) from None

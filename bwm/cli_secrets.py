@@ -7,7 +7,8 @@ from flask import Flask
 from flask.cli import with_appcontext
 
 from .extensions import db
-from .services import calendars
+from .models import now_utc
+from .services import audit, calendars
 
 
 @click.command("rotate-secrets")
@@ -22,6 +23,13 @@ def rotate_secrets() -> None:
             f"a stored password can't be read with SECRET_KEY or SECRET_KEY_FALLBACKS ({exc!r});"
             " nothing was changed"
         ) from None
+    audit.record(
+        "secrets.rotate",
+        now=now_utc(),
+        target_type="secrets",
+        after={"calendar_passwords": count},
+        only_changes=False,
+    )
     db.session.commit()
     click.echo(f"re-encrypted {count} calendar password(s) with the current key")
 

@@ -17,6 +17,7 @@ import socket
 import subprocess
 import time
 from contextlib import ExitStack
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -34,6 +35,7 @@ PROVIDER = OIDC_DIR / "provider.mjs"
 NODE = shutil.which("node")
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CLIENT_ID = "bwm-test"
+NOW = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
 CLIENT_SECRET = "a-client-secret-for-the-tests-only"
 NAME = "Team SSO"
 
@@ -442,7 +444,7 @@ def test_what_counts_as_verified(rules, value, expected):
 def test_a_known_address_is_matched_whatever_its_case(rules, make_user):
     made = make_user(email="ann@example.com")
     user = rules.user_for_claims(
-        {"email": "ANN@Example.com", "email_verified": True}, create_users=False
+        {"email": "ANN@Example.com", "email_verified": True}, create_users=False, now=NOW
     )
     assert user.id == made["id"]
 
@@ -460,7 +462,7 @@ def test_a_known_address_is_matched_whatever_its_case(rules, make_user):
 def test_refusals(rules, make_user, claims, reason):
     make_user(email="ann@example.com")
     with pytest.raises(rules.SignInRefused) as refused:
-        rules.user_for_claims(claims, create_users=False)
+        rules.user_for_claims(claims, create_users=False, now=NOW)
     assert refused.value.reason == reason
     assert refused.value.status == 403
 
@@ -469,7 +471,7 @@ def test_no_account_is_made_under_an_allow_list(rules, runner):
     assert runner.invoke(args=["org", "set", "--user-policy", "allow"]).exit_code == 0
     with pytest.raises(rules.SignInRefused) as refused:
         rules.user_for_claims(
-            {"email": "new@example.com", "email_verified": True}, create_users=True
+            {"email": "new@example.com", "email_verified": True}, create_users=True, now=NOW
         )
     assert refused.value.reason == "not_allowed"
     assert "allow list" in refused.value.message()
@@ -481,6 +483,7 @@ def test_a_made_account_is_licensed_not_admin_and_has_no_known_password(rules):
     user = rules.user_for_claims(
         {"email": "new@example.com", "email_verified": True, "preferred_username": "newton"},
         create_users=True,
+        now=NOW,
     )
     assert (user.email, user.name, user.licensed, user.is_admin) == (
         "new@example.com",

@@ -17,7 +17,7 @@ from ..domain.errors import Conflict, ValidationFailed
 from ..domain.policy import DETAILS, OrgPolicy
 from ..extensions import db
 from ..models import CalendarShare, User
-from ..services import invites, policy
+from ..services import audit, invites, policy
 from ..web import errors_beside, now, problems_of
 from .blueprint import bp
 from .forms import NewUserForm, OrgSettingsForm, UserSettingForm
@@ -29,6 +29,7 @@ def require_admin():
     """Let only administrators in."""
     if not current_user.is_admin:
         abort(403)
+    audit.acting_as(current_user._get_current_object())
 
 
 def _settings_form(org: OrgPolicy) -> OrgSettingsForm:

@@ -1,6 +1,7 @@
 """JSON API v1 (SPEC §5), validated, serialized and documented from bwm/schemas."""
 
 from . import (  # noqa: F401 - each module adds its routes to bp
+    audit,
     bookings,
     busy,
     calendar_shares,

@@ -6,6 +6,7 @@ from flask import abort, g, jsonify, request
 
 from ..extensions import db
 from ..schemas.common import ErrorOut
+from ..services import audit
 from ..services.organizers import api_token_for, note_token_use
 from ..web import now
 from .blueprint import bp
@@ -43,6 +44,7 @@ def admin_token_required(view):
     def wrapped(*args, **kwargs):
         if not g.api_user.is_admin:
             abort(403, description="an administrator's API token is required")
+        audit.acting_as(g.api_user)
         return view(*args, **kwargs)
 
     forbidden = bp.alt_response(403, schema=ErrorOut, description="not an administrator")

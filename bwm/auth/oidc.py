@@ -18,6 +18,7 @@ from flask_login import current_user, login_user
 
 from ..extensions import db, limiter
 from ..services import sso
+from ..web import now
 from .blueprint import bp
 from .views import safe_next
 
@@ -164,7 +165,7 @@ def oidc_callback():
             _("The answer from %(name)s could not be checked. Please try again.", name=name),
         )
     try:
-        user = sso.user_for_claims(claims, create_users=settings().create_users)
+        user = sso.user_for_claims(claims, create_users=settings().create_users, now=now())
     except sso.SignInRefused as refused:
         db.session.rollback()
         return _problem(refused.status, _("You can't sign in here yet"), refused.message())

@@ -12,7 +12,8 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from flask import g, has_request_context
+from flask import g, has_app_context
+from sqlalchemy import select
 
 from ..extensions import db
 from ..models import AuditEvent, User
@@ -26,13 +27,9 @@ def acting_as(actor: User | str) -> None:
     g.audit_actor = actor
 
 
-def _actor() -> tuple[int | None, str]:
-    actor = g.get("audit_actor")
-    if actor is None and has_request_context():
-        from flask_login import current_user  # the signed-in user of a page's request
-
-        if current_user and current_user.is_authenticated:
-            actor = current_user._get_current_object()
+def _actor(actor: User | str | None = None) -> tuple[int | None, str]:
+    if actor is None and has_app_context():
+        actor = g.get("audit_actor")
     if isinstance(actor, User):
         return actor.id, actor.email
     if actor:
@@ -74,21 +71,23 @@ def record(
     before: Mapping | None = None,
     after: Mapping | None = None,
     only_changes: bool = True,
+    actor: User | str | None = None,
 ) -> AuditEvent | None:
     """Add one event to the session (it is written with the change's own flush and commit).
 
     With `only_changes`, before and after keep only the fields that differ, and a change that
-    changes nothing is not recorded (None).
+    changes nothing is not recorded (None). `actor` names who acts when it is not whoever
+    this request or command acts as (single sign-on creating an account, say).
     """
     if only_changes and before is not None and after is not None:
         before, after = changed(before, after)
         if not before and not after:
             return None
-    actor_id, actor = _actor()
+    actor_id, actor_name = _actor(actor)
     event = AuditEvent(
         at=now,
         actor_id=actor_id,
-        actor=actor[:254],
+        actor=actor_name[:254],
         action=action,
         target_type=target_type,
         target=str(target)[:254],
@@ -97,3 +96,56 @@ def record(
     )
     db.session.add(event)
     return event
+
+
+PAGE = 50
+
+
+def search(
+    *,
+    who: str = "",
+    action: str = "",
+    target: str = "",
+    start: datetime | None = None,
+    end: datetime | None = None,
+    after_id: int | None = None,
+    limit: int = PAGE,
+) -> tuple[list[AuditEvent], int | None]:
+    """Return the events that match, newest first, and the id to page on from (None: no more).
+
+    `who` and `target` match part of the text (any case); `action` is exact; `start` and `end`
+    bound the time (end excluded); `after_id` is the cursor of the previous page (keyset).
+    """
+    query = select(AuditEvent)
+    if who:
+        query = query.where(AuditEvent.actor.ilike(f"%{_like(who)}%", escape="\\"))
+    if action:
+        query = query.where(AuditEvent.action == action)
+    if target:
+        query = query.where(AuditEvent.target.ilike(f"%{_like(target)}%", escape="\\"))
+    if start is not None:
+        query = query.where(AuditEvent.at >= start)
+    if end is not None:
+        query = query.where(AuditEvent.at < end)
+    if after_id is not None:
+        query = query.where(AuditEvent.id < after_id)
+    rows = list(db.session.scalars(query.order_by(AuditEvent.id.desc()).limit(limit + 1)))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return rows, (rows[-1].id if more else None)
+
+
+def events(action: str = "", limit: int = PAGE) -> list[AuditEvent]:
+    """Return the newest events (of one action, when given)."""
+    return search(action=action, limit=limit)[0]
+
+
+def actions_seen() -> list[str]:
+    """Return every action the trail holds, sorted (for a filter's choices)."""
+    return list(
+        db.session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action))
+    )
+
+
+def _like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

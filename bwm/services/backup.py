@@ -23,6 +23,8 @@ from sqlalchemy import Date, DateTime, Table, func, select, text
 from sqlalchemy.engine import Connection, Engine
 
 from ..extensions import db
+from ..models import AuditEvent
+from . import audit
 
 FORMAT = 1
 BATCH = 500
@@ -145,11 +147,12 @@ def read_manifest(path: str) -> tuple[dict, dict]:
     return manifest, secrets
 
 
-def restore_backup(path: str, *, engine: Engine, known_revisions: set[str]) -> dict:
+def restore_backup(path: str, *, engine: Engine, known_revisions: set[str], now: datetime) -> dict:
     """Load the archive into the empty database behind `engine`; return its manifest.
 
     BackupError (nothing changed) when the archive is from another schema, the database is
-    not migrated to the same revision, or it holds any row.
+    not migrated to the same revision, or it holds any row. The restore is recorded in the
+    restored audit trail, in the restore's own transaction.
     """
     manifest, _ = read_manifest(path)
     wanted = manifest.get("revision")
@@ -198,6 +201,20 @@ def restore_backup(path: str, *, engine: Engine, known_revisions: set[str]) -> d
                 conn.execute(table.insert(), batch)
         if conn.dialect.name == "postgresql":
             _advance_sequences(conn, tables.values())
+        actor_id, actor = audit._actor()
+        conn.execute(
+            AuditEvent.__table__.insert(),
+            {
+                "at": now,
+                "actor_id": actor_id,
+                "actor": actor[:254],
+                "action": "backup.restore",
+                "target_type": "backup",
+                "target": os.path.basename(path)[:254],
+                "before": None,
+                "after": {"created_at": manifest.get("created_at"), "rows": manifest["tables"]},
+            },
+        )
     return manifest
 
 

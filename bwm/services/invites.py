@@ -20,7 +20,7 @@ from ..core.urls import external_url
 from ..domain.tokens import TokenError, TokenSigner
 from ..extensions import db
 from ..models import User, UserInvite
-from . import organizers
+from . import audit, organizers
 
 INVITE_SALT = "bwm.invite"
 
@@ -46,6 +46,15 @@ def create_user(
     )
     # They start in the language the admin works in; they change it in their settings.
     user.language = _request_locale()
+    db.session.flush()
+    audit.record(
+        "user.create",
+        now=now,
+        target_type="user",
+        target=user.email,
+        after={"name": user.name, "email": user.email, "admin": user.is_admin, "invite": invite},
+        only_changes=False,
+    )
     if invite:
         send_invite(user, now=now)
     return user
@@ -68,6 +77,14 @@ def send_invite(user: User, *, now: datetime) -> UserInvite:
     row.user = user
     db.session.add(row)
     db.session.flush()
+    audit.record(
+        "user.invite",
+        now=now,
+        target_type="user",
+        target=user.email,
+        after={"expires_at": row.expires_at},
+        only_changes=False,
+    )
     context = {
         "user": user,
         "url": external_url("invites.accept_invite", token=_signer().sign(row.token_id)),

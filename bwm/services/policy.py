@@ -254,10 +254,11 @@ def save_policy(org: OrgPolicy, *, now: datetime) -> OrgPolicy:
 
 
 def update_org(data: dict, *, now: datetime) -> tuple[OrgPolicy, OrgPolicy]:
-    """Change the given settings; return the policy before and after."""
+    """Change the given settings (recorded in the audit trail); return the policy before, after."""
     old = org_policy()
     new = replace(old, **clean_changes(data))
     save_policy(new, now=now)
+    audit.record("org.settings", now=now, target_type="org", before=asdict(old), after=asdict(new))
     return old, new
 
 
@@ -308,6 +309,7 @@ def set_user(
     becomes `block`); on puts them on the allow list or takes them off the block list.
     """
     change = preview_user(user, bookings=bookings, licensed=licensed)
+    before = _user_policy(user)
     _, standing = user_change(user, bookings=bookings, licensed=licensed)
     user.licensed = standing.licensed
     user.allow_listed = standing.allow_listed
@@ -316,5 +318,29 @@ def set_user(
         user.is_admin = admin
     if change.new_org != change.old_org:
         save_policy(change.new_org, now=now)
+        audit.record(
+            "org.settings",
+            now=now,
+            target_type="org",
+            before=asdict(change.old_org),
+            after=asdict(change.new_org),
+        )
+    audit.record(
+        "user.policy",
+        now=now,
+        target_type="user",
+        target=user.email,
+        before=before,
+        after=_user_policy(user),
+    )
     db.session.flush()
     return change
+
+
+def _user_policy(user: User) -> dict:
+    return {
+        "licensed": user.licensed,
+        "allow_listed": user.allow_listed,
+        "block_listed": user.block_listed,
+        "admin": user.is_admin,
+    }

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -18,7 +19,7 @@ from ..domain import policy as rules
 from ..domain.errors import ValidationFailed
 from ..extensions import db
 from ..models import User
-from . import policy
+from . import audit, policy
 from .organizers import create_organizer, find_user, normalize_email
 
 # Why a provider's answer signs nobody in; the view shows the text with the status.
@@ -86,6 +87,9 @@ class Settings:
         return self.issuer.rstrip("/") + "/.well-known/openid-configuration"
 
 
+SINGLE_SIGN_ON = "single sign-on"
+
+
 def flag(value: Any, default: bool) -> bool:
     """Read a yes/no setting given as a bool (BWM_X=true is JSON) or as text ("false", "0")."""
     if value is None or value == "":
@@ -127,7 +131,7 @@ def display_name(claims: dict, email: str) -> str:
     return email.split("@", 1)[0][:100]
 
 
-def user_for_claims(claims: dict, *, create_users: bool) -> User:
+def user_for_claims(claims: dict, *, create_users: bool, now: datetime) -> User:
     """Return the account the ID token's claims sign in; SignInRefused says why not.
 
     Matched on the email only when the provider verified it: an unverified address is anyone's
@@ -151,7 +155,18 @@ def user_for_claims(claims: dict, *, create_users: bool) -> User:
         email = normalize_email(raw)
         # A random password nobody is told: the account signs in through the provider (or a
         # password reset, where passwords are allowed).
-        return create_organizer(email, display_name(claims, email), secrets.token_urlsafe(32))
+        user = create_organizer(email, display_name(claims, email), secrets.token_urlsafe(32))
+        db.session.flush()
+        audit.record(
+            "user.create",
+            now=now,
+            target_type="user",
+            target=user.email,
+            after={"name": user.name, "email": user.email, "admin": False},
+            only_changes=False,
+            actor=SINGLE_SIGN_ON,
+        )
+        return user
     except ValidationFailed:
         raise SignInRefused("bad_email", raw) from None
     except IntegrityError:
