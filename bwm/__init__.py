@@ -19,7 +19,7 @@ def create_app(test_config: dict | None = None, *, serving: bool = False) -> Fla
     # Imported here so that importing bwm.domain never loads Flask (the domain stays pure).
     from flask import Flask
 
-    from . import cli, cli_audit, cli_backup, cli_secrets, errors, extensions, models, web
+    from . import bots, cli, cli_audit, cli_backup, cli_secrets, errors, extensions, models, web
     from .config import DEFAULTS
     from .jobs import worker
     from .outbox import delivery  # noqa: F401 - registers the worker's mail lane
@@ -66,6 +66,7 @@ def create_app(test_config: dict | None = None, *, serving: bool = False) -> Fla
     calendars.subscribe()
     webhooks.subscribe()
     errors.init_app(app)
+    bots.init_app(app)
     cli.init_app(app)
     cli_secrets.init_app(app)
     cli_backup.init_app(app)

@@ -179,9 +179,7 @@ def test_the_page_pages_newest_first_and_filters(app, client, admin, login):
     assert day.select_one("#audit-empty")
 
 
-def test_the_page_by_htmx_gets_the_table_alone_and_bad_dates_are_named(
-    app, client, admin, login
-):
+def test_the_page_by_htmx_gets_the_table_alone_and_bad_dates_are_named(app, client, admin, login):
     many(app, 3)
     login(admin)
     partial = client.get("/admin/audit", headers={"HX-Request": "true"})

@@ -5,12 +5,13 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, StringField, TextAreaField
 
+from ..bots import HoneypotMixin
 from ..embedding import AttendeeForm
 from ..schemas import html_attributes
 from ..schemas.bookings import BookingIn, CancelIn, DeclineIn
 
 
-class BookingForm(AttendeeForm):
+class BookingForm(HoneypotMixin, AttendeeForm):
     start = HiddenField()
     timezone = HiddenField()
     duration_minutes = HiddenField()
@@ -21,15 +22,15 @@ class BookingForm(AttendeeForm):
     consent = BooleanField()
 
 
-class CancelForm(AttendeeForm):
+class CancelForm(HoneypotMixin, AttendeeForm):
     reason = TextAreaField(_l("Reason (optional)"), render_kw=html_attributes(CancelIn, "reason"))
 
 
-class RescheduleForm(AttendeeForm):
+class RescheduleForm(HoneypotMixin, AttendeeForm):
     start = HiddenField()
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(HoneypotMixin, FlaskForm):
     """The organizer's answer to a request, from the link in their email."""
 
     reason = TextAreaField(_l("Reason (optional)"), render_kw=html_attributes(DeclineIn, "reason"))

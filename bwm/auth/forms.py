@@ -4,21 +4,22 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
 
+from ..bots import HoneypotMixin
 from ..schemas import html_attributes
 from ..schemas.accounts import MIN_PASSWORD_LENGTH, PasswordIn
 
 
-class LoginForm(FlaskForm):
+class LoginForm(HoneypotMixin, FlaskForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=500)])
     remember = BooleanField(_l("Keep me signed in"))
 
 
-class ForgotPasswordForm(FlaskForm):
+class ForgotPasswordForm(HoneypotMixin, FlaskForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(HoneypotMixin, FlaskForm):
     new_password = PasswordField(
         _l("New password"),
         validators=[DataRequired()],
