@@ -30,6 +30,7 @@ def create_app(test_config: dict | None = None, *, serving: bool = False) -> Fla
         privacy,
         reminders,
         requests,
+        verifications,
         webhooks,
     )
 

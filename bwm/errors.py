@@ -75,7 +75,7 @@ def init_app(app: Flask) -> None:
     def booking_closed(exc: BookingClosed):
         message = closed_message(exc.reason)
         # Gone for good (410), or still there in another state than the change needs (409).
-        code = 409 if exc.reason in ("decided", "pending") else 410
+        code = 409 if exc.reason in ("decided", "pending", "unverified") else 410
         if wants_json():
             return jsonify({"error": message, "reason": exc.reason}), code
         return render_error(code, message)
@@ -143,6 +143,14 @@ def closed_message(reason: str) -> str:
         "pending": _(
             "This request is waiting for the organizer's answer, so it can't be moved yet. "
             "It can still be cancelled."
+        ),
+        "unverified": _(
+            "This booking waits for you to confirm your email address, so it can't be moved "
+            "yet. It can still be cancelled."
+        ),
+        "released": _(
+            "The email address was not confirmed in time, so the time was released. "
+            "You are welcome to book again."
         ),
     }[reason]
 

@@ -217,7 +217,14 @@ def test_the_document_describes_spec_9(served):
     assert set(schemas["MeetingTypeOut"]["properties"]) >= set(mt)
     assert set(schemas["BookingIn"]["properties"]) >= {"answers", "duration_minutes"}
     booking = schemas["BookingOut"]["properties"]
-    assert booking["status"]["enum"] == ["pending", "confirmed", "declined", "cancelled"]
+    assert booking["status"]["enum"] == [
+        "unverified",
+        "pending",
+        "confirmed",
+        "declined",
+        "cancelled",
+        "released",
+    ]
     assert "answers" in booking
     assert set(schemas["LinkIn"]["properties"]) >= {"name", "email", "message", "send"}
     paths = doc["paths"]

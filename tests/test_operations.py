@@ -372,6 +372,7 @@ def test_the_api_answers_an_admins_token_only(
         "calendar_write_back",
         "webhooks",
         "retention",
+        "verifications",
     }
     mail = next(lane for lane in found["lanes"] if lane["name"] == "mail")
     assert mail["state"] == "ok" and mail["last_pass_at"] == clock.now.isoformat()

@@ -34,3 +34,7 @@ class DecisionForm(HoneypotMixin, FlaskForm):
     """The organizer's answer to a request, from the link in their email."""
 
     reason = TextAreaField(_l("Reason (optional)"), render_kw=html_attributes(DeclineIn, "reason"))
+
+
+class VerifyForm(HoneypotMixin, FlaskForm):
+    """The attendee's confirmation of their email address, from the link in their email."""

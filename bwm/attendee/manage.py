@@ -34,7 +34,8 @@ def _contact(booking: Booking) -> str:
     return f"{organizer.name} <{organizer.email}>"
 
 
-def _manage_context(booking: Booking) -> dict:
+def manage_context(booking: Booking, token: str | None = None) -> dict:
+    """What the pages showing one booking to its attendee need (token: its manage token)."""
     tz = get_zone(booking.attendee_timezone)
     organizer_tz = get_zone(booking.meeting_type.page.timezone)
     current = now()
@@ -55,11 +56,13 @@ def _manage_context(booking: Booking) -> dict:
         "tz": tz,
         "organizer_tz": organizer_tz,
         # A request waiting for the organizer can be cancelled, not moved.
-        "changeable": booking.status in ("confirmed", "pending") and booking.start > current,
+        "changeable": booking.status in ("confirmed", "pending", "unverified")
+        and booking.start > current,
         "movable": booking.status == "confirmed",
         "past": booking.start <= current,
-        "token": request.view_args["token"],
+        "token": token or request.view_args["token"],
         "location": bookings.location_text(booking.meeting_type),
+        "verify_until": booking.verify_until.astimezone(tz) if booking.verify_until else None,
         # Turned off by the organization's policy: cancelling still works, moving doesn't.
         "organizer_available": policy.may_publish(booking.meeting_type.page.user),
     }
@@ -70,7 +73,7 @@ def manage(token: str):
     """Show one booking to its attendee, with reschedule and cancel."""
     booking = _booking_or_error(token)
     return render_template(
-        "attendee/manage.html", cancel_form=CancelForm(), **_manage_context(booking)
+        "attendee/manage.html", cancel_form=CancelForm(), **manage_context(booking)
     )
 
 
@@ -98,7 +101,7 @@ def _unavailable_page(booking: Booking):
             "attendee/manage.html",
             closed=message,
             cancel_form=CancelForm(),
-            **_manage_context(booking),
+            **manage_context(booking),
         ),
         403,
     )
@@ -111,7 +114,7 @@ def _too_late_page(booking: Booking, exc: ChangeTooLate):
             "attendee/manage.html",
             closed=too_late_message(exc.minutes, _contact(booking)),
             cancel_form=CancelForm(),
-            **_manage_context(booking),
+            **manage_context(booking),
         ),
         403,
     )
@@ -123,9 +126,9 @@ def _closed_page(booking: Booking, reason: str):
             "attendee/manage.html",
             closed=closed_message(reason),
             cancel_form=CancelForm(),
-            **_manage_context(booking),
+            **manage_context(booking),
         ),
-        409 if reason in ("pending", "decided") else 410,
+        409 if reason in ("pending", "decided", "unverified") else 410,
     )
 
 
@@ -138,7 +141,7 @@ def manage_cancel(token: str):
     values = checked(form, CancelIn(), {"reason": form.reason.data})
     if values is None:
         return render_template(
-            "attendee/manage.html", cancel_form=form, **_manage_context(booking)
+            "attendee/manage.html", cancel_form=form, **manage_context(booking)
         ), 422
     try:
         bookings.cancel(booking, reason=values["reason"], now=now(), by="attendee")
@@ -203,7 +206,7 @@ def manage_reschedule_confirm(token: str):
             form=form,
             new_start=start.astimezone(tz),
             new_tz=tz,
-            **_manage_context(booking),
+            **manage_context(booking),
         )
     try:
         bookings.reschedule(booking, start, now=now())

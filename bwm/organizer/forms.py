@@ -171,6 +171,7 @@ class MeetingTypeForm(FlaskForm):
         render_kw={"inputmode": "numeric", "autocomplete": "off"},
     )
     requires_confirmation = BooleanField(_l("I approve each booking before it is final"))
+    verify_email = BooleanField(_l("Attendees confirm their email address"))
     pending_hours = StringField(
         _l("Decline requests not decided within (hours)"), **_number("pending_hours")
     )

@@ -132,6 +132,7 @@ def type_data(form: MeetingTypeForm, state: TypeEditors, *, editing: bool) -> tu
         "questions": editors.questions_to_json(state.questions),
         "durations_minutes": _lengths(form.durations_minutes.data),
         "requires_confirmation": bool(form.requires_confirmation.data),
+        "verify_email": bool(form.verify_email.data),
         "pending_hours": number(form.pending_hours),
         "attendee_change_cutoff_minutes": number(form.attendee_change_cutoff_minutes, blank=0),
         "max_per_week": number(form.max_per_week),

@@ -6,7 +6,8 @@ from ..domain.questions import answers_by_id
 from . import In, Inline, Out
 from .fields import Choice, Day, Email, Flag, Instant, Instants, Text, Whole, Zone
 
-STATUSES = ("pending", "confirmed", "declined", "cancelled")
+# "unverified": held until the attendee confirms their email (SPEC §11); "released": not in time.
+STATUSES = ("unverified", "pending", "confirmed", "declined", "cancelled", "released")
 ANSWERS_DOC = {
     "type": "object",
     "additionalProperties": {
@@ -90,6 +91,13 @@ class BookingOut(Out):
     consent_text = fields.String(
         required=True,
         metadata={"description": 'the consent text the attendee agreed to; "" when none was asked'},
+    )
+
+    verify_until = Instant(
+        zone=_zone,
+        required=True,
+        allow_none=True,
+        metadata={"description": 'an "unverified" booking is released at this time'},
     )
 
     def _answers(self, booking):

@@ -50,6 +50,8 @@ class MeetingTypeIn(In):
     # SPEC §9
     questions = Questions(load_default=list)
     requires_confirmation = Flag(load_default=False)
+    # SPEC §11: a booking holds as "unverified" until the attendee confirms from the email.
+    verify_email = Flag(load_default=False)
     pending_hours = Whole(1, 720, load_default=48)
     attendee_change_cutoff_minutes = Whole(0, 525600, load_default=0)
     durations_minutes = Minutes(
@@ -104,6 +106,7 @@ class MeetingTypeOut(Out):
     reminders_minutes = fields.List(fields.Integer(), required=True)
     questions = fields.List(fields.Nested(QuestionOut), required=True)
     requires_confirmation = fields.Boolean(required=True)
+    verify_email = fields.Boolean(required=True)
     pending_hours = fields.Integer(required=True)
     attendee_change_cutoff_minutes = fields.Integer(required=True)
     durations_minutes = fields.Method(

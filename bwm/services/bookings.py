@@ -32,7 +32,7 @@ from ..models import Booking, MeetingType, PrivateLink
 from ..outbox import Draft, Email
 from ..schemas import load
 from ..schemas.bookings import BookingIn
-from . import links, policy
+from . import links, policy, verifications
 from .slots import duration_of, is_free
 
 MANAGE_SALT = "bwm.manage"
@@ -137,13 +137,15 @@ def book(
         attendee_timezone=cleaned["timezone"] or mt.page.timezone,
         note=cleaned["note"],
         language=language,
-        # A request holds its slot until the organizer answers, or the worker declines it.
-        status="pending" if mt.requires_confirmation else "confirmed",
+        # A request holds its slot until the organizer answers, or the worker declines it; with
+        # the email check, it holds as "unverified" first (its request clock starts then).
+        status=_first_status(mt),
         pending_until=(
             min(now + timedelta(hours=mt.pending_hours), start)
-            if mt.requires_confirmation
+            if mt.requires_confirmation and not mt.verify_email
             else None
         ),
+        verify_until=verifications.hold_until(start, now) if mt.verify_email else None,
         uid=f"{uuid.uuid4()}@bwm",
         sequence=0,
         online_meeting_url=online_meeting_url() if mt.online_meeting else None,
@@ -154,8 +156,11 @@ def book(
     booking.meeting_type = mt
     # The outbox rows are made before the lock: other bookings of this organizer wait for it,
     # and nothing in them depends on what the check under it finds.
-    kind = "requested" if booking.status == "pending" else "booked"
-    rows = outbox.prepare(drafts(booking, kind, now=now), now=now)
+    if booking.status == "unverified":  # only the attendee hears of it, until they confirm
+        rows = outbox.prepare([verifications.draft(booking, now=now)], now=now)
+    else:
+        kind = "requested" if booking.status == "pending" else "booked"
+        rows = outbox.prepare(drafts(booking, kind, now=now), now=now)
     lock_organizer(user_id)
     if not is_free(mt, start, now=now, duration=minutes):
         raise SlotTaken()
@@ -165,12 +170,19 @@ def book(
     outbox.enqueue_prepared(rows)  # one flush writes all three
     if link is not None:
         links.record_booking(link, booking.id)
-    booking_changed.send(booking, kind="booked", now=now)
+    if booking.status != "unverified":
+        booking_changed.send(booking, kind="booked", now=now)
     return booking
 
 
+def _first_status(mt: MeetingType) -> str:
+    if mt.verify_email:
+        return "unverified"
+    return "pending" if mt.requires_confirmation else "confirmed"
+
+
 def ensure_changeable(booking: Booking, now: datetime) -> None:
-    if booking.status in ("cancelled", "declined"):
+    if booking.status in ("cancelled", "declined", "released"):
         raise BookingClosed(booking.status)
     if booking.start <= now:
         raise BookingClosed("past")
@@ -249,8 +261,8 @@ def reschedule(
     ensure_changeable(booking, now)
     if by == "attendee":
         ensure_attendee_may_change(booking, now)
-    if booking.status == "pending":
-        raise BookingClosed("pending")  # it can be cancelled, not moved, until answered
+    if booking.status in ("pending", "unverified"):
+        raise BookingClosed(booking.status)  # it can be cancelled, not moved, until answered
     start = start.astimezone(ZoneInfo("UTC"))
     mt = booking.meeting_type
     minutes = booking.duration_minutes
@@ -291,12 +303,14 @@ def cancel(booking: Booking, *, reason: str, now: datetime, by: str) -> Booking:
     ensure_changeable(booking, now)
     if by == "attendee" and booking.status == "confirmed":
         ensure_attendee_may_change(booking, now)
+    unverified = booking.status == "unverified"
     booking.status = "cancelled"
     booking.cancel_reason = reason
     booking.cancelled_at = now
     booking.sequence += 1
     db.session.flush()
-    notify(booking, "cancelled", now=now, by=by)
+    if not unverified:  # a hold nobody but the attendee heard of goes quietly
+        notify(booking, "cancelled", now=now, by=by)
     return booking
 
 
@@ -466,7 +480,7 @@ def drafts(booking: Booking, kind: str, *, now: datetime, by: str = "attendee") 
 
 
 # The emails of these kinds carry no invitation (a follow-up comes after the meeting).
-NO_INVITATION = ("reminder", "requested", "declined", "follow_up", "reschedule_requested")
+NO_INVITATION = ("verify", "reminder", "requested", "declined", "follow_up", "reschedule_requested")
 
 
 @outbox.composer("booking")
@@ -493,6 +507,12 @@ def compose(snap: dict) -> Email:
         "page_url": snap.get("page_url"),
         "reschedule_url": snap.get("reschedule_url"),
         "message": snap.get("message") or "",
+        "verify_url": snap.get("verify_url"),
+        "verify_until": (
+            datetime.fromisoformat(snap["verify_until"]).astimezone(tz)
+            if snap.get("verify_until")
+            else None
+        ),
         "pending_until": (
             datetime.fromisoformat(b["pending_until"]).astimezone(tz)
             if b.get("pending_until")

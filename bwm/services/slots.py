@@ -49,7 +49,7 @@ from .hours import rows_to_hours, rows_to_overrides
 PAD = timedelta(days=1)
 # The bookings that take their time: confirmed ones, and requests waiting for the organizer
 # (SPEC §9). Written into the statements, not bound, as they never change.
-HOLDING = ("confirmed", "pending")
+HOLDING = ("confirmed", "pending", "unverified")
 _holds_slot = Booking.status.in_([literal_column(f"'{status}'") for status in HOLDING])
 
 
