@@ -5,7 +5,7 @@ STAMP  := $(VENV)/.installed-stamp
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: install lock run test bench lint format clean messages
+.PHONY: install lock run test bench lint format clean messages vendor-altcha
 
 PO_FILES := $(wildcard bwm/translations/*/LC_MESSAGES/messages.po)
 
@@ -61,6 +61,10 @@ lint: install
 format: install
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
+
+# Vendor the ALTCHA widget (the bot check) from npm, pinned, with its sums.
+vendor-altcha:
+	scripts/vendor-altcha 2.3.0
 
 # Re-extract the strings and merge them into the sv, da and nl catalogues (then translate the new ones).
 messages: install

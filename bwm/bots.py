@@ -25,12 +25,35 @@ class HoneypotMixin:
     )
 
 
+# The proof-of-work widget's words (its `strings`), in the reader's language.
+WIDGET_STRINGS = {
+    "label": _l("I am not a robot"),
+    "verifying": _l("Checking that you are not a robot…"),
+    "verified": _l("Checked: you are not a robot"),
+    "error": _l("The check failed. Please try again."),
+    "expired": _l("The check has expired. Please try again."),
+    "verificationRequired": _l("Please wait for the check that you are not a robot."),
+    "waitAlert": _l("Checking that you are not a robot… please wait."),
+    "loading": _l("Loading…"),
+    "reload": _l("Try again"),
+    "verify": _l("Check"),
+}
+
+
+def widget_strings() -> dict[str, str]:
+    return {key: str(text) for key, text in WIDGET_STRINGS.items()}
+
+
 def honeypot_filled() -> bool:
     """Tell whether this POST filled the honeypot."""
     return bool((request.form.get(HONEYPOT_FIELD) or "").strip())
 
 
 def init_app(app: Flask) -> None:
+    @app.context_processor
+    def bot_check() -> dict:
+        return {"bot_check_strings": widget_strings}
+
     @app.before_request
     def refuse_filled_honeypot():
         if (

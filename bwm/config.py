@@ -11,6 +11,10 @@ DEFAULTS: dict = {
     "RATELIMIT_STORAGE_URI": "memory://",
     "RATELIMIT_LOGIN": "20 per minute",
     "RATELIMIT_BOOKING": "120 per minute",
+    # SPEC §11: "pow" asks booking forms for a proof-of-work (ALTCHA, self-hosted); "off": none.
+    "BOT_CHECK": "off",
+    "BOT_CHECK_MAX_NUMBER": 100000,  # the work: a browser tries up to this many hashes
+    "BOT_CHECK_MINUTES": 20,  # a challenge is good for this long, and for one booking
     "MAIL_SERVER": None,
     "MAIL_DEFAULT_SENDER": "bwm@example.com",
     "MAIL_TIMEOUT": 20,  # seconds for each SMTP operation; a claim lasts three of them

@@ -25,7 +25,7 @@ from ..extensions import db, limiter
 from ..models import MeetingType, PrivateLink
 from ..pickers import parse_start, picker_context
 from ..schemas.bookings import BookingIn
-from ..services import bookings, policy, slots
+from ..services import bookings, bot_checks, policy, slots
 from ..web import checked, now, translated
 from .blueprint import bp
 from .forms import BookingForm
@@ -100,6 +100,7 @@ def _booking_form_page(
     start: datetime,
     status: int = 200,
     asked: list[Asked] | None = None,
+    bot_error: str | None = None,
 ):
     mt = flow.mt
     consent_text = policy.privacy().consent_text
@@ -116,6 +117,8 @@ def _booking_form_page(
             form=form,
             asked=asked if asked is not None else _asked(mt),
             consent_text=consent_text,
+            bot_check=bot_checks.enabled(),
+            bot_error=bot_error,
             minutes=minutes,
             start=local,
             end=(start + timedelta(minutes=minutes)).astimezone(tz),
@@ -189,6 +192,7 @@ def run_booking(flow: BookingFlow):
             "duration_minutes": str(_length(mt, form)),
             "answers": answers,
             "consent": "y" if form.consent.data else "",
+            "altcha": request.form.get(bot_checks.FIELD, ""),
         },
     )
     try:  # the answers are checked with the other fields, so every message shows at once
@@ -201,14 +205,24 @@ def run_booking(flow: BookingFlow):
     except ValidationFailed as exc:
         form.consent.errors = [translated(exc.errors["consent"])]
         problems = {**problems, **exc.errors}
-    if values is None or problems:
-        return _booking_form_page(flow, form, start, 422, _asked(mt, problems))
+    bot_error = None
+    if values is not None and bot_checks.enabled():
+        try:  # said beside the rest; spent only by the booking itself
+            bot_checks.check(values["altcha"], now())
+        except ValidationFailed as exc:
+            bot_error = translated(exc.errors[bot_checks.FIELD])
+    if values is None or problems or bot_error:
+        return _booking_form_page(flow, form, start, 422, _asked(mt, problems), bot_error)
     try:
         booking = bookings.book(
             mt, values, now=now(), language=str(get_locale() or "en"), link=flow.link
         )
         token = bookings.manage_token(booking)  # before the commit expires the row
         db.session.commit()
+    except ValidationFailed as exc:  # the challenge was spent meanwhile (a second tab, a bot)
+        db.session.rollback()
+        message = translated(exc.errors.get(bot_checks.FIELD) or next(iter(exc.errors.values())))
+        return _booking_form_page(flow, form, start, 422, _asked(mt), message)
     except SlotTaken:
         db.session.rollback()
         return _taken_page(flow, start, tz_key, _length(mt, form))

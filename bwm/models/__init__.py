@@ -4,6 +4,7 @@ Every row is importable from here (`from bwm.models import Booking`).
 """
 
 from .audit import AuditEvent
+from .bots import UsedChallenge
 from .calendars import BookingFeed, CalendarBusy, CalendarWriteBack, ConnectedCalendar
 from .rows import (
     ApiToken,
@@ -49,6 +50,7 @@ __all__ = [
     "ReminderSent",
     "UTCDateTime",
     "User",
+    "UsedChallenge",
     "UserInvite",
     "Webhook",
     "WebhookAttempt",

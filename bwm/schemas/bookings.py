@@ -45,6 +45,13 @@ class BookingIn(In):
         load_default=False,
         metadata={"description": "the attendee agrees to the organization's consent text"},
     )
+    # SPEC §11: with BWM_BOT_CHECK=pow, the solved challenge of GET /altcha/challenge
+    # (services/bot_checks.py checks and spends it).
+    altcha = Text(
+        max_length=4000,
+        load_default="",
+        metadata={"description": "with the bot check on: the ALTCHA solution, base64 JSON"},
+    )
 
 
 class RescheduleIn(In):

@@ -32,7 +32,7 @@ from ..models import Booking, MeetingType, PrivateLink
 from ..outbox import Draft, Email
 from ..schemas import load
 from ..schemas.bookings import BookingIn
-from . import links, policy, verifications
+from . import bot_checks, links, policy, verifications
 from .slots import duration_of, is_free
 
 MANAGE_SALT = "bwm.manage"
@@ -123,6 +123,8 @@ def book(
     minutes = chosen_duration(mt, cleaned["duration_minutes"])
     answers = check_answers(mt.questions or (), cleaned["answers"])
     consent_text = check_consent(policy.privacy().consent_text, cleaned["consent"])
+    if bot_checks.enabled():
+        bot_checks.spend(cleaned["altcha"], now)
     start = cleaned["start"].astimezone(ZoneInfo("UTC"))
     user_id = mt.page.user_id
     booking = Booking(
