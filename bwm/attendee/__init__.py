@@ -1,7 +1,7 @@
 """The attendee's pages, a module per feature, all on one blueprint."""
 
 # Each module adds its views to bp.
-from . import bot_check, booking, calendar_shares, decide, links, manage, pages, verify  # noqa: F401
+from . import booking, bot_check, calendar_shares, decide, links, manage, pages, verify  # noqa: F401
 from .blueprint import bp
 
 __all__ = ["bp"]
