@@ -75,6 +75,7 @@ def user_token(email):
     if user is None:
         raise click.ClickException(f"no user with the email {email}")
     token = organizers.create_api_token(user)
+    audit.record("user.token", now=now_utc(), target_type="user", target=user.email)
     db.session.commit()
     click.echo(f"New API token for {user.email} (shown once; send it as 'Authorization: Bearer'):")
     click.echo(token)

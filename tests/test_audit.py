@@ -217,19 +217,76 @@ def test_the_api_filters_pages_and_names_bad_fields(app, client, admin, make_tok
     assert client.get("/api/v1/admin/audit", headers=other).status_code == 403
 
 
-def test_an_admin_api_call_names_the_admin(app, client, admin, make_token):
+def test_organization_webhooks_made_and_removed_by_api_name_the_admin(
+    app, client, admin, make_token, make_user
+):
+    headers = make_token(admin["id"])
+    made = client.post(
+        "/api/v1/admin/webhooks",
+        json={"url": "https://hooks.example.com/bwm", "events": ["booking.created"]},
+        headers=headers,
+    )
+    assert made.status_code == 201, made.text
+    assert (
+        client.delete(f"/api/v1/admin/webhooks/{made.json['id']}", headers=headers).status_code
+        == 204
+    )
+    created, deleted = trail(app, "webhook.create") + trail(app, "webhook.delete")
+    assert (created.actor, created.target) == ("root@example.com", "https://hooks.example.com/bwm")
+    assert created.after == {"url": "https://hooks.example.com/bwm", "events": ["booking.created"]}
+    assert deleted.actor == "root@example.com" and deleted.before == created.after
+    # An organizer's own webhook is not an admin action.
+    olga = make_user(email="olga@example.com")
+    own = client.post(
+        "/api/v1/me/webhooks",
+        json={"url": "https://hooks.example.com/olga", "events": ["booking.created"]},
+        headers=make_token(olga["id"]),
+    )
+    assert own.status_code == 201, own.text
+    assert len(trail(app, "webhook.create")) == 1
+
+
+def test_a_new_api_token_and_an_email_sent_again_are_recorded(app, client, admin, make_token):
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["user", "token", "root@example.com"]).exit_code == 0
+    (token,) = trail(app, "user.token")
+    assert token.actor.startswith("command line") and token.target == "root@example.com"
     with app.app_context():
+        from bwm import outbox
         from bwm.models import OutboxMessage
 
-        assert db.session.scalar(select(OutboxMessage.id)) is None
-    # An admin's API call acts as that admin (nothing else is needed from flask_login).
-    headers = make_token(admin["id"])
-    with app.test_request_context(headers=headers):
-        from flask import g
+        message = outbox.enqueue("x@example.org", "Hello", "Hi", now=T0)
+        message.status = "failed"
+        db.session.commit()
+        message_id = message.id
+        assert db.session.get(OutboxMessage, message_id).status == "failed"
+    retried = client.post(
+        f"/api/v1/admin/operations/mail/{message_id}/retry", headers=make_token(admin["id"])
+    )
+    assert retried.status_code == 200, retried.text
+    (event,) = trail(app, "mail.retry")
+    assert (event.actor, event.target) == ("root@example.com", f"#{message_id}")
+    # Nothing to send again: nothing recorded.
+    again = client.post(
+        f"/api/v1/admin/operations/mail/{message_id}/retry", headers=make_token(admin["id"])
+    )
+    assert again.status_code == 404
+    assert len(trail(app, "mail.retry")) == 1
 
-        g.api_user = db.session.get(User, admin["id"])
-        audit.acting_as(g.api_user)
-        assert audit._actor() == (admin["id"], "root@example.com")
+
+def test_a_restored_database_keeps_its_trail(app, make_app, tmp_path, database_url):
+    many(app, 3)
+    archive = tmp_path / "trail.backup"
+    assert app.test_cli_runner().invoke(args=["backup", str(archive)]).exit_code == 0
+    from tests.test_backup import fresh_app
+
+    target = fresh_app("sqlite:///" + str(tmp_path / "restored.sqlite"), tmp_path / "b")
+    result = target.test_cli_runner().invoke(args=["restore", str(archive)])
+    assert result.exit_code == 0, result.output
+    restored = [(e.action, e.target, e.before, e.after) for e in trail(target)]
+    original = [(e.action, e.target, e.before, e.after) for e in trail(app)][:3]
+    assert restored[:3] == original
+    assert restored[3][0] == "backup.restore"
 
 
 def test_the_command_line_shows_the_trail(app):

@@ -40,7 +40,7 @@ def _create(values: dict, scope: str):
 
 
 def _delete(id: int, scope: str) -> None:
-    webhooks.delete_webhook(_hook(id, scope))
+    webhooks.delete_webhook(_hook(id, scope), now=now())
     db.session.commit()
 
 

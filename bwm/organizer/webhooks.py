@@ -97,7 +97,7 @@ def webhook_delete(webhook_id: int):
     if not EmptyForm().validate_on_submit():
         abort(400)
     url = hook.url
-    hooks.delete_webhook(hook)
+    hooks.delete_webhook(hook, now=now())
     db.session.commit()
     flash(_("The webhook to %(url)s is removed.", url=url), "success")
     return redirect(url_for(".webhooks"), 303)

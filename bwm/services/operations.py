@@ -27,6 +27,7 @@ from ..models import (
     WebhookDelivery,
 )
 from ..outbox import QUEUE
+from . import audit
 
 LIST_MAX = 50  # rows of each list shown; the counts are always complete
 
@@ -174,7 +175,10 @@ def failed_messages(limit: int = LIST_MAX) -> list[FailedMessage]:
 def retry_message(message_id: int, now: datetime) -> bool:
     """Put a failed email back in the outbox, due at once; False when it is not a failed one."""
     queue_for_write()
-    return QUEUE.retry(message_id, now)
+    if not QUEUE.retry(message_id, now):
+        return False
+    audit.record("mail.retry", now=now, target_type="email", target=f"#{message_id}")
+    return True
 
 
 def calendars_in_error(limit: int = LIST_MAX) -> list[CalendarInError]:

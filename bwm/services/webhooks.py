@@ -32,6 +32,7 @@ from ..models import Booking, User, Webhook, WebhookAttempt, WebhookDelivery
 from ..schemas import With, dump, load
 from ..schemas.bookings import BookingOut
 from ..schemas.webhooks import EVENTS, TEST_EVENT, WebhookIn
+from . import audit
 from .addresses import check_address
 
 # booking_changed's kinds (services/bookings.py) and the events they are; a reminder is none.
@@ -123,6 +124,15 @@ def create_webhook(
     )
     db.session.add(hook)
     db.session.flush()
+    if scope == "organization":  # an admin action (SPEC §11): in the audit trail
+        audit.record(
+            "webhook.create",
+            now=now,
+            target_type="webhook",
+            target=hook.url,
+            after={"url": hook.url, "events": list(hook.events)},
+            only_changes=False,
+        )
     return hook, secret
 
 
@@ -146,8 +156,17 @@ def own_webhook(webhook_id: int, user: User, scope: str = "organizer") -> Webhoo
     return hook
 
 
-def delete_webhook(hook: Webhook) -> None:
+def delete_webhook(hook: Webhook, *, now: datetime) -> None:
     """Remove a webhook, with its deliveries: nothing more is sent to it."""
+    if hook.scope == "organization":
+        audit.record(
+            "webhook.delete",
+            now=now,
+            target_type="webhook",
+            target=hook.url,
+            before={"url": hook.url, "events": list(hook.events)},
+            only_changes=False,
+        )
     db.session.delete(hook)
     db.session.flush()
 
