@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from bwm.extensions import db
-from bwm.models import AuditEvent, User
+from bwm.models import AuditEvent
 from bwm.services import audit, policy
 from tests.conftest import Clock, soup
 
