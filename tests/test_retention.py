@@ -137,3 +137,29 @@ def test_the_lane_works_in_batches(app, client, olga, clock, start):
         assert privacy.anonymize_due(clock(), batch=2) == 0
         db.session.rollback()
     assert all(r[3] and r[1] == "" for r in rows(app))
+
+
+def test_the_stored_webhook_bodies_of_an_erased_booking_are_blanked(
+    app, client, olga, clock, start
+):
+    from bwm.extensions import db
+    from bwm.models import WebhookDelivery
+
+    hook = client.post(
+        "/api/v1/me/webhooks",
+        json={"url": "https://hooks.example.com/olga", "events": ["booking.created"]},
+        headers=olga["headers"],
+    )
+    assert hook.status_code == 201, hook.text
+    book(client, start)
+    with app.app_context():
+        (delivery,) = db.session.scalars(db.select(WebhookDelivery))
+        assert ATTENDEE in delivery.body and "Rita R" in delivery.body
+        delivery.status = "delivered"  # as if the receiver had it
+        db.session.commit()
+    cli(app, "org", "set", "--retention-days", "30")
+    clock.now = start + timedelta(days=31)
+    cli(app, "worker", "--once", "--lanes", "retention")
+    with app.app_context():
+        (delivery,) = db.session.scalars(db.select(WebhookDelivery))
+        assert delivery.body == "{}"
