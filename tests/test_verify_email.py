@@ -117,6 +117,12 @@ def test_the_booking_holds_unverified_and_only_the_attendee_hears_of_it(
     assert "/m/" not in body  # no manage link until confirmed
     assert link(received, "Confirm your booking").startswith("/v/")
 
+    # The organizer's list leaves the hold out until it is confirmed (asked for, it is there).
+    listed = client.get("/api/v1/me/bookings", headers=olga["headers"]).json["bookings"]
+    assert listed == []
+    held = client.get("/api/v1/me/bookings?status=unverified", headers=olga["headers"])
+    assert [b["uid"] for b in held.json["bookings"]] == [booking["uid"]]
+
     # The attendee's page says to check the email; it can be cancelled, not moved.
     page = soup(client.get(f"/m/{booking['token']}"))
     assert "Check your email" in page.find("h1").get_text()
