@@ -5,7 +5,7 @@ Real SMTP server, emails parsed; a clock the tests set."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -287,3 +287,26 @@ def test_the_type_editor_turns_the_check_on(app, client, olga, login):
     box = page.find("input", attrs={"name": "verify_email"})
     assert box is not None and box.has_attr("checked")
     assert "30 minutes" in box.find_parent("div").get_text()
+
+
+def test_the_hold_is_told_in_the_attendees_zone_across_a_dst_change(
+    app, client, olga, smtp_sink, clock
+):
+    # 00:45 UTC on 28 March 2027: Stockholm's clocks jump from 02:00 to 03:00 at 01:00 UTC.
+    clock.now = datetime(2027, 3, 28, 0, 45, tzinfo=UTC)
+    start = datetime(2027, 3, 31, 10, 0, tzinfo=STOCKHOLM)
+    response = client.post(
+        "/api/v1/pages/olga/types/checked/bookings",
+        json={
+            "start": start.isoformat(),
+            "name": "Rita",
+            "email": ATTENDEE,
+            "timezone": "Europe/Stockholm",
+        },
+    )
+    assert response.status_code == 201, response.text
+    # 01:15 UTC is 03:15 summer time (not 02:15, the hour that never was).
+    assert response.json["booking"]["verify_until"] == "2027-03-28T03:15:00+02:00"
+    worker(app)
+    assert smtp_sink.wait_for(1)
+    assert "until 03:15" in text_of(mails(smtp_sink, ATTENDEE)[0])
