@@ -454,6 +454,7 @@ def test_meeting_type_create_edit_duplicate_delete(app, client, organizer, make_
         # SPEC §9's settings, left as they come
         "questions": [],
         "requires_confirmation": False,
+        "verify_email": False,
         "pending_hours": 48,
         "attendee_change_cutoff_minutes": 0,
         "durations_minutes": [45],
@@ -895,6 +896,7 @@ def test_the_type_editor_sets_the_booking_policies(app, client, organizer, make_
         {
             "durations_minutes": "60 30",
             "requires_confirmation": "y",
+            "verify_email": "y",
             "pending_hours": "12",
             "attendee_change_cutoff_minutes": "120",
             "max_per_week": "4",
@@ -912,6 +914,7 @@ def test_the_type_editor_sets_the_booking_policies(app, client, organizer, make_
     expected = {
         "durations_minutes": [30, 60],
         "requires_confirmation": True,
+        "verify_email": True,
         "pending_hours": 12,
         "attendee_change_cutoff_minutes": 120,
         "max_per_week": 4,
