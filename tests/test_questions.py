@@ -182,7 +182,11 @@ def test_the_booking_form_asks_after_name_email_and_note(client, asking, clock):
     page = soup(client.get("/b/olga/30-minute-meeting/book", query_string={"start": start}))
     form = page.select_one("form.card")
     names = [e.get("name") for e in form.select("input, textarea, select") if e.get("name")]
-    visible = [n for n in names if n not in ("csrf_token", "start", "timezone", "duration_minutes")]
+    visible = [
+        n
+        for n in names
+        if n not in ("csrf_token", "start", "timezone", "duration_minutes", "website")
+    ]
     assert visible[:3] == ["name", "email", "note"]
     assert visible[3:] == [
         "answer-what-is-it-about",

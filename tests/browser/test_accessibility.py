@@ -111,6 +111,10 @@ def test_organizer_pages_have_no_serious_violations(site, tab):
         "/me/busy",
         "/me/bookings",
         "/admin/",
+        "/admin/privacy",
+        "/admin/privacy?email=vera%40example.org",
+        "/admin/privacy/erase?email=vera%40example.org",
+        "/admin/audit",
     ):
         page.goto(base + path)
         found[path] = serious_violations(page)

@@ -68,6 +68,17 @@ def test_the_widget_solves_the_check_and_the_booking_goes_through(
     assert js_errors.errors == []
 
 
+def test_the_checked_form_has_no_serious_violations(pow_live, organizer, browser):
+    from tests.browser.test_accessibility import serious_violations
+
+    context = browser.new_context(timezone_id="Europe/Stockholm", bypass_csp=True)
+    page = context.new_page()
+    page.goto(form_url(pow_live["base"]))
+    expect(page.locator("altcha-widget input[name=altcha]")).not_to_have_value("", timeout=30000)
+    assert serious_violations(page) == []
+    context.close()
+
+
 def test_without_javascript_the_form_says_the_check_needs_it(pow_live, organizer, browser):
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
@@ -104,6 +115,7 @@ def test_the_email_check_from_the_link(live, organizer, browser, js_errors, shot
     href = soup(html).find("a", string="Confirm your booking")["href"]
     page.goto(f"{live['base']}{urlsplit(href).path}")
     expect(page.get_by_role("heading", name="Confirm your booking")).to_be_visible()
+    shots(page, "confirm")
     page.get_by_role("button", name="Confirm my booking").click()
     expect(page.get_by_role("heading", name=re.compile("confirmed"))).to_be_visible()
     shots(page, "confirmed")
