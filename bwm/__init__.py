@@ -19,7 +19,18 @@ def create_app(test_config: dict | None = None, *, serving: bool = False) -> Fla
     # Imported here so that importing bwm.domain never loads Flask (the domain stays pure).
     from flask import Flask
 
-    from . import bots, cli, cli_audit, cli_backup, cli_secrets, errors, extensions, models, web
+    from . import (
+        assets,
+        bots,
+        cli,
+        cli_audit,
+        cli_backup,
+        cli_secrets,
+        errors,
+        extensions,
+        models,
+        web,
+    )
     from .config import DEFAULTS
     from .jobs import worker
     from .outbox import delivery  # noqa: F401 - registers the worker's mail lane
@@ -62,7 +73,9 @@ def create_app(test_config: dict | None = None, *, serving: bool = False) -> Fla
     extensions.login.login_view = "auth.login"
     extensions.mail.init_app(app)
     extensions.limiter.init_app(app)
+    extensions.compress.init_app(app)  # first registered: compresses what the others made
     web.init_app(app)  # before any blueprint: its URL converters bound every id
+    assets.init_app(app)
     answers.init_app(app)
     calendars.subscribe()
     webhooks.subscribe()

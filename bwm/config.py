@@ -28,6 +28,10 @@ DEFAULTS: dict = {
     "BABEL_DEFAULT_TIMEZONE": "UTC",
     "LANGUAGES": ["en", "sv", "da", "nl"],
     "MAX_SLOT_RANGE_DAYS": 62,
+    # Flask-Compress: pages and API answers (static files are compressed by assets.py).
+    "COMPRESS_ALGORITHM": ["br", "gzip"],
+    "COMPRESS_STREAMS": False,
+    "COMPRESS_MIMETYPES": ["text/html", "application/json", "text/csv", "text/calendar"],
     # The OpenAPI document at /api/v1/openapi.json (flask-smorest's keys).
     "API_TITLE": "bwm",
     "API_VERSION": "v1",

@@ -5,6 +5,7 @@ a web process never migrates, and does without the memory it takes.
 """
 
 from flask_babel import Babel
+from flask_compress import Compress
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -34,3 +35,5 @@ login = LoginManager()
 mail = Mail()
 babel = Babel()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+# Pages and API answers, compressed (static files: assets.py, compressed once each).
+compress = Compress()
