@@ -38,6 +38,16 @@ def long_date(value: date) -> str:
     return babel_dates.format_date(value, "full", locale=get_locale() or "en")
 
 
+def weekday(value: date) -> str:
+    """The day of the week in the page's language ("Tuesday")."""
+    return babel_dates.format_date(value, "EEEE", locale=get_locale() or "en")
+
+
+def day_month(value: date) -> str:
+    """A day and month in the page's language ("1 December", "December 1")."""
+    return babel_dates.format_skeleton("MMMMd", value, locale=get_locale() or "en")
+
+
 def month_name(value: date) -> str:
     """Format a month and year for the page's language ("december 2026")."""
     return babel_dates.format_date(value, "LLLL y", locale=get_locale() or "en")
@@ -245,6 +255,8 @@ def init_app(app: Flask) -> None:
     app.url_defaults(keep_embed)
     app.jinja_env.filters["long_date"] = long_date
     app.jinja_env.filters["month_name"] = month_name
+    app.jinja_env.filters["weekday"] = weekday
+    app.jinja_env.filters["day_month"] = day_month
     app.jinja_env.filters["clock"] = clock
     app.jinja_env.filters["attendee_name"] = attendee_name
 

@@ -445,14 +445,43 @@ def test_cancel_needs_the_csrf_token(make_app, smtp_sink, make_user):
 # --- the dashboard --------------------------------------------------------------------------
 
 
-def test_dashboard_shows_the_next_five_bookings(client, olga, app):
+def test_dashboard_opens_on_the_week(client, olga, app, clock):
+    # Olga's Monday, seven bookings; the week from the Saturday before holds them all.
+    clock.now = (monday_at(9) - timedelta(days=2)).replace(hour=8)
     for hour in range(9, 16):
         book_api(client, monday_at(hour), name=f"Person {hour}")
+    book_api(client, monday_at(10) + timedelta(days=8), name="Next week")
     page = soup(client.get("/me/"))
-    section = page.select_one("#next-bookings")
-    items = section.select("li")
-    assert [li.get_text(" ", strip=True).rsplit(" · ", 1)[1] for li in items] == [
-        f"Person {hour}" for hour in range(9, 14)
+    section = page.select_one("#week")
+    days = section.select("li.week-day")
+    assert len(days) == 7
+    assert days[0].find("h3").get_text(" ", strip=True).startswith("Today")
+    assert days[1].find("h3").get_text(" ", strip=True).startswith("Tomorrow")
+    assert days[2].find("h3").get_text(" ", strip=True).startswith("Monday")
+    assert days[0].get_text(" ", strip=True).endswith("Free")
+    items = days[2].select("li.week-event")
+    assert [li.find("span").get_text(strip=True).rsplit(" · ", 1)[1] for li in items] == [
+        f"Person {hour}" for hour in range(9, 16)
     ]
     assert items[0].find("a")["href"].startswith("/me/bookings/")
+    assert items[0].find("time").get_text() == "09:00–09:30"
+    assert "1 more booking after this week." in section.get_text()
     assert section.find("a", href="/me/bookings") is not None
+
+
+def test_an_empty_week_says_what_to_do_next(client, olga, app):
+    page = soup(client.get("/me/"))
+    assert "Nothing booked in the coming seven days." in page.select_one("#week-empty").get_text()
+    assert page.select_one("#week-empty a")["href"] == "/me/share"
+    steps = page.select_one("#next-steps")
+    assert steps.select_one("#step-calendar a")["href"] == "/me/calendars"
+    assert steps.select_one("#step-publish") is None  # published already
+    with app.app_context():
+        from bwm.extensions import db
+        from bwm.models import BookingPage
+
+        db.session.query(BookingPage).update({"published": False})
+        db.session.commit()
+    page = soup(client.get("/me/"))
+    assert page.select_one("#step-publish a")["href"] == "/me/page"
+    assert page.select_one("#week-empty a") is None  # nothing to share yet

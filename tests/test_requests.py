@@ -504,7 +504,7 @@ def test_me_shows_requests_first_and_answers_them(app, client, olga, login, smtp
     assert "The request of Rita Requester is approved" in page.get_text()
     assert len(page.find(id="booking-requests").select("li")) == 2
     assert status_of(client, first["token"]) == "confirmed"
-    assert "Rita Requester" in page.find(id="next-bookings").get_text()
+    assert "Rita Requester" in page.find(id="week").get_text()
 
     # With htmx, from the bookings list: the requests section comes back, swapped in place.
     listing = soup(client.get("/me/bookings"))

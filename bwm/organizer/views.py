@@ -10,14 +10,16 @@ from zoneinfo import ZoneInfo
 
 from flask import render_template
 from flask_login import current_user, login_required
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
+from ..domain.week import Meeting, week, window
 from ..extensions import db
+from ..models import Booking
+from ..services.calendars import list_calendars
 from ..web import now
 from .blueprint import bp
-from .bookings import booking_row, bookings_query
 from .requests import requests_context
-
-DASHBOARD_BOOKINGS = 5
 
 
 @bp.before_request
@@ -28,13 +30,42 @@ def require_login():
 
 @bp.get("/")
 def dashboard():
-    """Show the organizer's page link, meeting types and next bookings at a glance."""
+    """Open on the organizer's week (requests to answer first), then their page and types;
+    with nothing yet, say what to do next."""
     page = current_user.page
     tz = ZoneInfo(page.timezone)
-    upcoming = db.session.scalars(bookings_query("upcoming", now()).limit(DASHBOARD_BOOKINGS))
+    current = now()
+    today = current.astimezone(tz).date()
+    first, last = window(today, tz)
+    found = list(
+        db.session.scalars(
+            select(Booking)
+            .where(
+                Booking.user_id == current_user.id,
+                Booking.status.in_(("confirmed", "pending")),
+                Booking.end > current,
+                Booking.start < last,
+            )
+            .options(selectinload(Booking.meeting_type))
+            .order_by(Booking.start, Booking.id)
+        )
+    )
+    later = db.session.scalar(
+        select(func.count())
+        .select_from(Booking)
+        .where(
+            Booking.user_id == current_user.id,
+            Booking.status.in_(("confirmed", "pending")),
+            Booking.start >= last,
+        )
+    )
+    meetings = (Meeting(b.start, b.end, b, b.status == "pending") for b in found)
     return render_template(
         "organizer/dashboard.html",
         page=page,
-        next_bookings=[booking_row(booking, tz) for booking in upcoming],
+        days=week(meetings, today, tz),
+        today=today,
+        later=later,
+        has_calendars=bool(list_calendars(current_user.id)),
         **requests_context("dashboard"),
     )
