@@ -1,7 +1,17 @@
 """The attendee's pages, a module per feature, all on one blueprint."""
 
 # Each module adds its views to bp.
-from . import booking, bot_check, calendar_shares, decide, links, manage, pages, verify  # noqa: F401
+from . import (  # noqa: F401
+    booking,
+    bot_check,
+    branding,
+    calendar_shares,
+    decide,
+    links,
+    manage,
+    pages,
+    verify,
+)
 from .blueprint import bp
 
 __all__ = ["bp"]

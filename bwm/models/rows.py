@@ -92,6 +92,9 @@ class BookingPage(db.Model):
     published: Mapped[bool] = mapped_column(Boolean, default=True)
     # The language visitors get when neither ?lang, a remembered choice nor their browser decides.
     default_language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
+    # SPEC §12: the page's look. A colour as #rrggbb (None: bwm's own), a built-in banner's name.
+    brand_color: Mapped[str | None] = mapped_column(String(7), nullable=True)
+    banner: Mapped[str | None] = mapped_column(String(32), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
 
     user: Mapped[User] = relationship(back_populates="page")

@@ -27,6 +27,7 @@ from ..domain.zones import zone_names
 from ..schemas import html_attributes
 from ..schemas.accounts import OrganizerIn, PasswordIn, ProfileIn
 from ..schemas.meeting_types import MeetingTypeIn
+from ..schemas.pages import BANNERS
 from ..web import language_choices
 
 try:
@@ -78,12 +79,26 @@ class EmptyForm(FlaskForm):
     """A form with nothing but its CSRF token, for one-click POST buttons."""
 
 
+BANNER_LABELS = {
+    "dawn": _l("Dawn"),
+    "waves": _l("Waves"),
+    "meadow": _l("Meadow"),
+    "dusk": _l("Dusk"),
+}
+
+
 class PageSettingsForm(FlaskForm):
     slug = StringField(_l("Page address"))
     display_name = StringField(_l("Display name"))
     welcome = TextAreaField(_l("Welcome text"))
     timezone = SelectField(_l("Time zone"), validate_choice=False)
     published = BooleanField(_l("Published: people with the link can book"))
+    # SPEC §12: checked by PageIn (a colour as #rrggbb, a built-in banner).
+    brand_color = StringField(
+        _l("Brand colour"),
+        render_kw={"placeholder": "#2f6fdf", "autocomplete": "off", "spellcheck": "false"},
+    )
+    banner = SelectField(_l("Banner"), validate_choice=False)
     # The services check the codes (an unknown one is a 422 beside its field, nothing saved).
     default_language = SelectField(_l("Default language of the page"), validate_choice=False)
     language = SelectField(_l("Your language"), validate_choice=False)
@@ -91,6 +106,7 @@ class PageSettingsForm(FlaskForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.timezone.choices = list(zone_names())
+        self.banner.choices = [("", _l("None")), *((name, BANNER_LABELS[name]) for name in BANNERS)]
         languages = choices(language_choices())
         self.default_language.choices = languages
         self.language.choices = list(languages)

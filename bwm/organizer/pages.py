@@ -53,6 +53,8 @@ def page_settings():
             "welcome": form.welcome.data or "",
             "timezone": form.timezone.data or "",
             "published": bool(form.published.data),
+            "brand_color": (form.brand_color.data or "").strip() or None,
+            "banner": form.banner.data or None,
             "hours": editors.hours_to_json(hours),
             "default_language": form.default_language.data,
             "language": form.language.data,

@@ -3,7 +3,10 @@
 from marshmallow import fields
 
 from . import In, Out
-from .fields import Flag, Hours, Slug, Text, Zone
+from .fields import Choice, Color, Flag, Hours, Slug, Text, Zone
+
+# The built-in banners (static/img/banners/<name>.svg).
+BANNERS = ("dawn", "waves", "meadow", "dusk")
 
 
 class PageIn(In):
@@ -15,6 +18,10 @@ class PageIn(In):
     timezone = Zone()
     published = Flag()
     hours = Hours()
+    brand_color = Color(metadata={"description": 'buttons and links; null or "": bwm\'s own blue'})
+    banner = Choice(
+        BANNERS, allow_none=True, metadata={"description": "a built-in banner; null: none"}
+    )
 
 
 class PageOut(Out):
@@ -24,6 +31,8 @@ class PageOut(Out):
     timezone = fields.String(required=True)
     published = fields.Boolean(required=True)
     hours = Hours(attribute="windows", required=True)
+    brand_color = fields.String(required=True, allow_none=True)
+    banner = fields.String(required=True, allow_none=True, metadata={"enum": [*BANNERS, None]})
 
 
 class PublicPage(Out):

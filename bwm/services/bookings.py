@@ -19,6 +19,7 @@ from ..core import signing
 from ..core.locks import lock_organizer
 from ..core.signals import booking_changed
 from ..core.urls import external_url
+from ..domain.colors import palette
 from ..domain.errors import (
     BookingClosed,
     ChangeTooLate,
@@ -32,10 +33,11 @@ from ..models import Booking, MeetingType, PrivateLink
 from ..outbox import Draft, Email
 from ..schemas import load
 from ..schemas.bookings import BookingIn
-from . import bot_checks, links, policy, verifications
+from . import bot_checks, links, policy
 from .slots import duration_of, is_free
 
 MANAGE_SALT = "bwm.manage"
+DEFAULT_BRAND = "#0b5cad"  # bwm's own blue (bwm.css --accent)
 DECIDE_SALT = "bwm.decide"
 DECISIONS = ("confirm", "decline")
 
@@ -88,6 +90,34 @@ def decision_for_token(token: str) -> tuple[Booking, str]:
 
 def decision_url(booking: Booking, decision: str, *, language: str) -> str:
     return external_url("attendee.decide", token=decision_token(booking, decision), lang=language)
+
+
+# The email check (SPEC §11; services/verifications.py confirms and releases).
+VERIFY_SALT = "bwm.verify"
+VERIFY_HOLD = timedelta(minutes=30)  # how long an unconfirmed booking holds its time
+
+
+def hold_until(start: datetime, now: datetime) -> datetime:
+    """When an unconfirmed booking is released: 30 minutes on, never past its start."""
+    return min(now + VERIFY_HOLD, start)
+
+
+def verify_url(booking: Booking) -> str:
+    token = signing.signer(VERIFY_SALT).sign(booking.uid)
+    return external_url("attendee.verify", token=token)
+
+
+def verify_draft(booking: Booking, *, now: datetime) -> Draft:
+    """The attendee's email with the link that confirms their address (no invitation yet)."""
+    snap = snapshot(booking, manage=None, stamp=now)
+    snap.update(
+        kind="verify",
+        by="attendee",
+        role="attendee",
+        verify_url=verify_url(booking),
+        verify_until=booking.verify_until.isoformat(),
+    )
+    return Draft(booking.attendee_email, "booking", snap)
 
 
 # --- checks -----------------------------------------------------------------------------------
@@ -147,7 +177,7 @@ def book(
             if mt.requires_confirmation and not mt.verify_email
             else None
         ),
-        verify_until=verifications.hold_until(start, now) if mt.verify_email else None,
+        verify_until=hold_until(start, now) if mt.verify_email else None,
         uid=f"{uuid.uuid4()}@bwm",
         sequence=0,
         online_meeting_url=online_meeting_url() if mt.online_meeting else None,
@@ -159,7 +189,7 @@ def book(
     # The outbox rows are made before the lock: other bookings of this organizer wait for it,
     # and nothing in them depends on what the check under it finds.
     if booking.status == "unverified":  # only the attendee hears of it, until they confirm
-        rows = outbox.prepare([verifications.draft(booking, now=now)], now=now)
+        rows = outbox.prepare([verify_draft(booking, now=now)], now=now)
     else:
         kind = "requested" if booking.status == "pending" else "booked"
         rows = outbox.prepare(drafts(booking, kind, now=now), now=now)
@@ -393,6 +423,7 @@ def snapshot(booking: Booking, *, manage: str | None = None, stamp: datetime) ->
             "language": organizer.language,
         },
         "page_timezone": mt.page.timezone,
+        "brand_color": mt.page.brand_color,
         "manage_url": manage,
         "stamp": stamp.isoformat(),
     }
@@ -509,6 +540,8 @@ def compose(snap: dict) -> Email:
         "page_url": snap.get("page_url"),
         "reschedule_url": snap.get("reschedule_url"),
         "message": snap.get("message") or "",
+        # SPEC §12: the page's colour marks its emails (made readable on white).
+        "brand": palette(snap.get("brand_color") or DEFAULT_BRAND),
         "verify_url": snap.get("verify_url"),
         "verify_until": (
             datetime.fromisoformat(snap["verify_until"]).astimezone(tz)

@@ -13,53 +13,23 @@ from .. import outbox
 from ..core import signing
 from ..core.locks import lock_organizer
 from ..core.signals import booking_changed
-from ..core.urls import external_url
 from ..domain.errors import BookingClosed
 from ..domain.tokens import TokenError
 from ..extensions import db
 from ..jobs.lanes import lane
 from ..models import Booking, PrivateLink
-from ..outbox import Draft
 from . import bookings
 
-VERIFY_SALT = "bwm.verify"
-# How long an unconfirmed booking holds its time (never past its start).
-HOLD = timedelta(minutes=30)
 RELEASE_BATCH = 100
-
-
-def hold_until(start: datetime, now: datetime) -> datetime:
-    return min(now + HOLD, start)
-
-
-def verify_token(booking: Booking) -> str:
-    return signing.signer(VERIFY_SALT).sign(booking.uid)
-
-
-def verify_url(booking: Booking) -> str:
-    return external_url("attendee.verify", token=verify_token(booking))
 
 
 def booking_for_token(token: str) -> Booking:
     """Return the booking a confirmation link names; TokenError.invalid() when tampered."""
-    uid = signing.signer(VERIFY_SALT).unsign(token)
+    uid = signing.signer(bookings.VERIFY_SALT).unsign(token)
     booking = db.session.scalar(select(Booking).where(Booking.uid == str(uid)))
     if booking is None:
         raise TokenError.invalid()
     return booking
-
-
-def draft(booking: Booking, *, now: datetime) -> Draft:
-    """The attendee's email with the link that confirms their address (no invitation yet)."""
-    snap = bookings.snapshot(booking, manage=None, stamp=now)
-    snap.update(
-        kind="verify",
-        by="attendee",
-        role="attendee",
-        verify_url=verify_url(booking),
-        verify_until=booking.verify_until.isoformat(),
-    )
-    return Draft(booking.attendee_email, "booking", snap)
 
 
 def verify(booking: Booking, *, now: datetime) -> Booking:

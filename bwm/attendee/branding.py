@@ -1,0 +1,55 @@
+"""A page's look (SPEC §12): its brand colour and its types' colours as a small stylesheet of
+custom properties (/b/<slug>/brand.css; the Content-Security-Policy allows no inline style),
+under a URL that changes with them, so browsers keep it for a year."""
+
+import hashlib
+
+from flask import Response, abort, request
+
+from ..domain.colors import palette
+from ..models import BookingPage
+from ..services import pages
+from .blueprint import bp
+
+YEAR = 365 * 86400
+
+
+def _css(page: BookingPage) -> str:
+    lines = []
+    if page.brand_color:
+        colours = palette(page.brand_color)
+        lines.append(
+            f":root {{ --accent: {colours['accent']}; --accent-fg: {colours['accent-fg']}; }}"
+        )
+        lines.append(
+            "@media (prefers-color-scheme: dark) { :root { "
+            f"--accent: {colours['dark-accent']}; --accent-fg: {colours['dark-accent-fg']}; }} }}"
+        )
+    for mt in page.meeting_types:
+        if mt.color:
+            lines.append(f".type-{mt.id} {{ --type-color: {mt.color}; }}")
+    return "\n".join(lines) + "\n"
+
+
+@bp.app_template_global()
+def brand_version(page: BookingPage) -> str:
+    """The stylesheet's version: it changes with the colours."""
+    return hashlib.sha256(_css(page).encode()).hexdigest()[:12]
+
+
+@bp.get("/b/<slug>/brand.css")
+def brand_css(slug: str):
+    """The page's colours as custom properties (an empty stylesheet when it has none)."""
+    page = pages.public_page(slug)
+    if page is None:
+        abort(404)
+    css = _css(page)
+    response = Response(css, mimetype="text/css")
+    response.cache_control.public = True
+    if request.args.get("v") == brand_version(page):
+        response.cache_control.max_age = YEAR
+        response.cache_control.immutable = True
+    else:
+        response.cache_control.no_cache = True
+    response.add_etag()
+    return response.make_conditional(request)

@@ -1,0 +1,27 @@
+"""how it looks (SPEC §12): a page's brand colour and banner
+
+Revision ID: d8f3b1c6e2a7
+Revises: c7e2a9d4f1b6
+Create Date: 2026-12-03 11:05:00
+
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+# revision identifiers, used by Alembic.
+revision = "d8f3b1c6e2a7"
+down_revision = "c7e2a9d4f1b6"
+branch_labels = None
+depends_on = None
+
+
+# Plain ADD COLUMN (no batch): nothing on SQLite is rebuilt.
+def upgrade():
+    op.add_column("booking_pages", sa.Column("brand_color", sa.String(length=7), nullable=True))
+    op.add_column("booking_pages", sa.Column("banner", sa.String(length=32), nullable=True))
+
+
+def downgrade():
+    op.drop_column("booking_pages", "banner")
+    op.drop_column("booking_pages", "brand_color")
