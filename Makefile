@@ -44,14 +44,22 @@ $(OIDC_STAMP): tests/oidc/package-lock.json
 		npm ci --prefix tests/oidc --no-audit --no-fund && cp tests/oidc/package-lock.json $(OIDC_STAMP); \
 	else echo "npm not found: the single sign-on tests will be skipped (apt-get install npm)"; fi
 
-test: install $(OIDC_STAMP)
+LIGHTHOUSE_STAMP := tests/lighthouse/node_modules/.bwm-installed-lock
+
+$(LIGHTHOUSE_STAMP): tests/lighthouse/package-lock.json
+	@if command -v npm >/dev/null; then \
+		npm ci --prefix tests/lighthouse --no-audit --no-fund && cp tests/lighthouse/package-lock.json $(LIGHTHOUSE_STAMP); \
+	else echo "npm not found: the Lighthouse scores will be skipped (apt-get install npm)"; fi
+
+test: install $(OIDC_STAMP) $(LIGHTHOUSE_STAMP)
 	bash scripts/test-all
 
-bench: install
+bench: install $(LIGHTHOUSE_STAMP)
 	$(PY) bench/bench_availability.py
 	$(PY) bench/bench_booking.py
 	$(PY) bench/bench_inprocess.py
 	$(PY) bench/bench_http.py
+	$(PY) bench/bench_pages.py
 
 lint: install
 	$(VENV)/bin/ruff check .
