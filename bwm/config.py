@@ -28,6 +28,8 @@ DEFAULTS: dict = {
     "BABEL_DEFAULT_TIMEZONE": "UTC",
     "LANGUAGES": ["en", "sv", "da", "nl"],
     "MAX_SLOT_RANGE_DAYS": 62,
+    # No request is larger (a photo or banner upload is at most 2 MB): 413 beyond.
+    "MAX_CONTENT_LENGTH": 3 * 1024 * 1024,
     # Flask-Compress: pages and API answers (static files are compressed by assets.py).
     "COMPRESS_ALGORITHM": ["br", "gzip"],
     "COMPRESS_STREAMS": False,

@@ -95,7 +95,7 @@ def test_each_type_is_marked_with_its_colour(client, olga):
 def test_the_settings_page_sets_the_look_and_names_a_bad_colour(app, client, olga, login):
     login(olga)
     page = soup(client.get("/me/page"))
-    form = page.find("form", method="post")
+    form = page.find("form", action="/me/page")
     data = {}
     for field in form.find_all(["input", "select", "textarea"]):
         name = field.get("name")

@@ -4,11 +4,11 @@ under a URL that changes with them, so browsers keep it for a year."""
 
 import hashlib
 
-from flask import Response, abort, request
+from flask import Response, abort, request, url_for
 
 from ..domain.colors import palette
 from ..models import BookingPage
-from ..services import pages
+from ..services import images, pages
 from .blueprint import bp
 
 YEAR = 365 * 86400
@@ -37,6 +37,38 @@ def brand_version(page: BookingPage) -> str:
     return hashlib.sha256(_css(page).encode()).hexdigest()[:12]
 
 
+@bp.app_template_global()
+def page_images(page: BookingPage) -> dict[str, str]:
+    """The URLs of the page's photo and uploaded banner it has, by kind."""
+    return {
+        kind: url_for("attendee.page_image", slug=page.slug, kind=kind, v=version)
+        for kind, version in images.versions(page).items()
+    }
+
+
+@bp.get("/b/<slug>/<any(photo, banner):kind>.webp")
+def page_image(slug: str, kind: str):
+    """The page's photo or banner as re-encoded here (image/webp, never sniffed as anything)."""
+    page = pages.public_page(slug)
+    found = images.image_of(page, kind) if page is not None else None
+    if found is None:
+        abort(404)
+    response = Response(found.data, mimetype=found.mimetype)
+    response.headers["Content-Disposition"] = f'inline; filename="{kind}.webp"'
+    _cache(response, found.version)
+    response.set_etag(found.version)
+    return response.make_conditional(request)
+
+
+def _cache(response: Response, version: str) -> None:
+    response.cache_control.public = True
+    if request.args.get("v") == version:
+        response.cache_control.max_age = YEAR
+        response.cache_control.immutable = True
+    else:
+        response.cache_control.no_cache = True
+
+
 @bp.get("/b/<slug>/brand.css")
 def brand_css(slug: str):
     """The page's colours as custom properties (an empty stylesheet when it has none)."""
@@ -45,11 +77,6 @@ def brand_css(slug: str):
         abort(404)
     css = _css(page)
     response = Response(css, mimetype="text/css")
-    response.cache_control.public = True
-    if request.args.get("v") == brand_version(page):
-        response.cache_control.max_age = YEAR
-        response.cache_control.immutable = True
-    else:
-        response.cache_control.no_cache = True
+    _cache(response, brand_version(page))
     response.add_etag()
     return response.make_conditional(request)

@@ -14,6 +14,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     TypeDecorator,
@@ -429,3 +430,21 @@ class ReminderSent(db.Model):
     booking_id: Mapped[int] = mapped_column(ForeignKey("bookings.id", ondelete="CASCADE"))
     minutes_before: Mapped[int] = mapped_column(Integer)
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+
+
+class PageImage(db.Model):
+    """A page's photo or uploaded banner (SPEC §12), as re-encoded here: no upload's own bytes
+    (metadata, scripts) survive. One of each kind per page."""
+
+    __tablename__ = "page_images"
+    __table_args__ = (UniqueConstraint("page_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    page_id: Mapped[int] = mapped_column(ForeignKey("booking_pages.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))  # "photo" or "banner"
+    mimetype: Mapped[str] = mapped_column(String(32))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    version: Mapped[str] = mapped_column(String(16))  # the data's hash: the URL changes with it
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)

@@ -7,6 +7,7 @@ API runs), so an organizer sees the same messages whichever way they edit.
 from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     DateField,
@@ -99,6 +100,15 @@ class PageSettingsForm(FlaskForm):
         render_kw={"placeholder": "#2f6fdf", "autocomplete": "off", "spellcheck": "false"},
     )
     banner = SelectField(_l("Banner"), validate_choice=False)
+    # Uploads: checked and re-encoded by services/images.py (PNG, JPEG, WebP or GIF, 2 MB).
+    photo = FileField(
+        _l("Photo"), render_kw={"accept": "image/png,image/jpeg,image/webp,image/gif"}
+    )
+    remove_photo = BooleanField(_l("Remove the photo"))
+    banner_upload = FileField(
+        _l("Your own banner"), render_kw={"accept": "image/png,image/jpeg,image/webp,image/gif"}
+    )
+    remove_banner_upload = BooleanField(_l("Remove your own banner"))
     # The services check the codes (an unknown one is a 422 beside its field, nothing saved).
     default_language = SelectField(_l("Default language of the page"), validate_choice=False)
     language = SelectField(_l("Your language"), validate_choice=False)

@@ -12,8 +12,8 @@ from ..domain.errors import Conflict, ValidationFailed
 from ..extensions import db
 from ..htmx import render_htmx
 from ..schemas.fields import WEEKDAYS
-from ..services import organizers, pages
-from ..web import errors_beside, problems_of, translated
+from ..services import images, organizers, pages
+from ..web import errors_beside, now, problems_of, translated
 from . import editors
 from .blueprint import bp
 from .forms import PageSettingsForm, submitted_action
@@ -62,6 +62,7 @@ def page_settings():
         before = current_user.language
         try:
             organizers.update_settings(current_user, data, current_app.config["LANGUAGES"])
+            _save_images(form, page)
         except ValidationFailed as exc:
             errors = _page_errors(form, hours, exc.errors)
         except Conflict as exc:
@@ -79,6 +80,31 @@ def page_settings():
     return render_template(
         "organizer/page_settings.html", **_page_context(form, hours, errors)
     ), 422
+
+
+# The upload fields and the kind of image each keeps.
+UPLOADS = {"photo": ("photo", "remove_photo"), "banner_upload": ("banner", "remove_banner_upload")}
+
+
+def _save_images(form: PageSettingsForm, page) -> None:
+    """Keep the uploaded photo or banner (re-encoded), or remove them; ValidationFailed names
+    the upload field."""
+    problems = {}
+    for field, (kind, remove) in UPLOADS.items():
+        upload = getattr(form, field).data
+        if getattr(form, remove).data:
+            images.remove_image(page, kind)
+        elif upload and getattr(upload, "filename", ""):
+            try:
+                data = upload.read(images.MAX_BYTES + 1)  # enough to know it is too big
+            finally:
+                upload.close()  # a large upload is a temporary file
+            try:
+                images.set_image(page, kind, data, now=now(), field=field)
+            except ValidationFailed as exc:
+                problems.update(exc.errors)
+    if problems:
+        raise ValidationFailed(problems)
 
 
 def _page_errors(form: PageSettingsForm, hours: editors.HoursState, found: dict) -> dict:

@@ -11,6 +11,7 @@ to PostgreSQL is a backup and a restore.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import tempfile
@@ -19,7 +20,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 
-from sqlalchemy import Date, DateTime, Table, func, select, text
+from sqlalchemy import Date, DateTime, LargeBinary, Table, func, select, text
 from sqlalchemy.engine import Connection, Engine
 
 from ..extensions import db
@@ -53,6 +54,8 @@ def revision(conn: Connection) -> str | None:
 def _encode(value):
     if isinstance(value, datetime | date):
         return value.isoformat()
+    if isinstance(value, bytes | memoryview):  # images (page_images.data), as base64 text
+        return base64.b64encode(bytes(value)).decode()
     return value
 
 
@@ -64,6 +67,8 @@ def _decoder(table: Table):
             kinds[column.name] = datetime.fromisoformat
         elif isinstance(impl, Date):
             kinds[column.name] = date.fromisoformat
+        elif isinstance(impl, LargeBinary):
+            kinds[column.name] = base64.b64decode
 
     def decode(row: dict) -> dict:
         return {

@@ -37,6 +37,7 @@ def _owners() -> dict[type, list[tuple[str, str]]]:
             DateOverride,
             HoursWindow,
             MeetingType,
+            PageImage,
             PrivateLink,
         )
 
@@ -48,6 +49,7 @@ def _owners() -> dict[type, list[tuple[str, str]]]:
                 HoursWindow: [("page", "page_id"), ("type", "meeting_type_id")],
                 DateOverride: [("type", "meeting_type_id")],
                 PrivateLink: [("type", "meeting_type_id")],
+                PageImage: [("page", "page_id")],
                 BusyBlock: [("user", "user_id")],
                 Booking: [("user", "user_id")],
                 CalendarBusy: [("user", "user_id")],
