@@ -20,10 +20,18 @@ SIZES = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 375, "hei
 
 
 @pytest.fixture
-def organizer(make_user):
-    return make_user(
+def organizer(make_user, make_token, live):
+    user = make_user(
         email="ann@example.com", name="Ann Andersson", slug="ann", timezone="Europe/Stockholm"
     )
+    looks = {"brand_color": "#1e6b34", "banner": "meadow", "welcome": "Pick a time that suits you."}
+    answer = (
+        live["app"]
+        .test_client()
+        .patch("/api/v1/me/page", json=looks, headers=make_token(user["id"]))
+    )
+    assert answer.status_code == 200, answer.text
+    return user
 
 
 def book(page, base: str, day, name: str) -> None:
