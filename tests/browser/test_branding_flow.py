@@ -81,3 +81,21 @@ def test_the_brand_colour_reads_on_every_attendee_page(live, organizer, browser,
     expect(page.locator("img.page-photo")).to_be_visible()
     shots(page, f"confirmation-{scheme}")
     context.close()
+
+
+def test_a_branded_page_has_no_serious_violations(live, organizer, browser):
+    from tests.browser.test_accessibility import serious_violations
+
+    context = browser.new_context(timezone_id="Europe/Stockholm", bypass_csp=True)
+    page = context.new_page()
+    found = {}
+    for scheme in ("light", "dark"):
+        page.emulate_media(color_scheme=scheme)
+        page.goto(f"{live['base']}/b/dee")
+        found[f"page-{scheme}"] = serious_violations(page)
+        page.goto(f"{live['base']}/b/dee/30-minute-meeting")
+        found[f"type-{scheme}"] = serious_violations(page)
+    book(page, live["base"])
+    found["confirmation"] = serious_violations(page)
+    assert {k: v for k, v in found.items() if v} == {}
+    context.close()
