@@ -170,3 +170,46 @@ def test_an_upload_over_2_mb_is_refused_before_it_is_decoded(app):
     assert str(refused.value.errors["photo"]) == "is larger than 2 MB"
     with app.app_context(), pytest.raises(ValidationFailed):
         images.reencode(b"", "banner", "banner_upload")
+
+
+def test_the_api_sets_and_removes_the_photo(client, olga):
+    headers = olga["headers"]
+    put = client.put(
+        "/api/v1/me/page/photo", data=png(), headers={**headers, "Content-Type": "image/png"}
+    )
+    assert put.status_code == 200, put.text
+    assert put.json["kind"] == "photo" and put.json["width"] == 320
+    url = put.json["url"]
+    assert "/b/olga/photo.webp?v=" in url
+    shown = client.get(url.split("bwm.example.com", 1)[-1])
+    assert shown.status_code == 200 and shown.mimetype == "image/webp"
+    bad = client.put(
+        "/api/v1/me/page/banner", data=b"<svg/>", headers={**headers, "Content-Type": "image/png"}
+    )
+    assert bad.status_code == 422 and "banner" in bad.json["errors"]
+    assert client.delete("/api/v1/me/page/photo", headers=headers).status_code == 204
+    assert client.get("/b/olga/photo.webp").status_code == 404
+    assert client.put("/api/v1/me/page/photo", data=png()).status_code == 401
+
+
+def test_the_attendees_email_shows_the_organizers_photo(
+    make_app, make_user, make_token, smtp_sink, clock
+):
+    from tests.test_booking import book_api, monday_at
+
+    app = make_app(MAIL_SERVER=smtp_sink.host, MAIL_PORT=smtp_sink.port, CLOCK=clock)
+    user = make_user(
+        email="olga@example.com", name="Olga", slug="olga", timezone="Europe/Stockholm"
+    )
+    client = app.test_client()
+    headers = make_token(user["id"])
+    put = client.put(
+        "/api/v1/me/page/photo", data=png(), headers={**headers, "Content-Type": "image/png"}
+    )
+    assert put.status_code == 200, put.text
+    book_api(client, monday_at(10))
+    assert app.test_cli_runner().invoke(args=["worker", "--once"]).exit_code == 0
+    assert smtp_sink.wait_for(2)
+    to_attendee = next(m for m in smtp_sink.messages if m["To"] != "olga@example.com")
+    photo = soup(to_attendee.get_body(("html",)).get_content()).find(id="organizer-photo")
+    assert photo["src"] == put.json["url"] and photo["alt"] == "Olga"

@@ -4,13 +4,15 @@ from datetime import datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from flask import abort, current_app, g
+from flask import abort, current_app, g, request
 
+from ..core.urls import external_url
 from ..extensions import db
 from ..models import MeetingType
 from ..schemas.bookings import SlotsOut, SlotsQuery
-from ..schemas.pages import PageIn, PageOut, PublicPageOut
-from ..services import pages, slots
+from ..schemas.common import ErrorOut
+from ..schemas.pages import PageImageOut, PageIn, PageOut, PublicPageOut
+from ..services import images, pages, slots
 from ..web import now
 from .auth import token_required
 from .blueprint import bp, finding
@@ -80,3 +82,72 @@ def me_page_update(values: dict):
     page = pages.update_page(g.api_user.page, values)
     db.session.commit()
     return page
+
+
+IMAGE_TYPES = ("image/png", "image/jpeg", "image/webp", "image/gif")
+IMAGE_BODY = {
+    "required": True,
+    "description": "the image itself (at most 2 MB); it is re-encoded as WebP",
+    "content": {kind: {"schema": {"type": "string", "format": "binary"}} for kind in IMAGE_TYPES},
+}
+
+
+def _image_out(found) -> dict:
+    return {
+        "kind": found.kind,
+        "url": external_url(
+            "attendee.page_image", slug=g.api_user.page.slug, kind=found.kind, v=found.version
+        ),
+        "width": found.width,
+        "height": found.height,
+    }
+
+
+def _put_image(kind: str) -> dict:
+    found = images.set_image(g.api_user.page, kind, request.get_data(cache=False), now=now())
+    db.session.commit()
+    return _image_out(found)
+
+
+def _delete_image(kind: str) -> None:
+    images.remove_image(g.api_user.page, kind)
+    db.session.commit()
+
+
+BAD_IMAGE = {"schema": ErrorOut, "description": "not a PNG, JPEG, WebP or GIF, or over 2 MB"}
+
+
+@bp.put("/me/page/photo")
+@token_required
+@bp.doc(requestBody=IMAGE_BODY)
+@bp.response(200, PageImageOut)
+@bp.alt_response(422, **BAD_IMAGE)
+def me_page_photo_put():
+    """Set the page's photo (the request body is the image; it is shown round, 320 px)."""
+    return _put_image("photo")
+
+
+@bp.delete("/me/page/photo")
+@token_required
+@bp.response(204)
+def me_page_photo_delete():
+    """Remove the page's photo (none: nothing to do)."""
+    _delete_image("photo")
+
+
+@bp.put("/me/page/banner")
+@token_required
+@bp.doc(requestBody=IMAGE_BODY)
+@bp.response(200, PageImageOut)
+@bp.alt_response(422, **BAD_IMAGE)
+def me_page_banner_put():
+    """Set the page's own banner, shown instead of a built-in one (the body is the image)."""
+    return _put_image("banner")
+
+
+@bp.delete("/me/page/banner")
+@token_required
+@bp.response(204)
+def me_page_banner_delete():
+    """Remove the page's own banner (the built-in one, if chosen, shows again)."""
+    _delete_image("banner")

@@ -52,3 +52,12 @@ class PublicMeetingType(Out):
 class PublicPageOut(Out):
     page = fields.Nested(PublicPage, required=True)
     meeting_types = fields.List(fields.Nested(PublicMeetingType), required=True)
+
+
+class PageImageOut(Out):
+    """A page's photo or own banner as kept (re-encoded as WebP)."""
+
+    kind = fields.String(required=True, metadata={"enum": ["photo", "banner"]})
+    url = fields.String(required=True, metadata={"description": "where attendees' pages load it"})
+    width = fields.Integer(required=True)
+    height = fields.Integer(required=True)

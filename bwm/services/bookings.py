@@ -33,7 +33,7 @@ from ..models import Booking, MeetingType, PrivateLink
 from ..outbox import Draft, Email
 from ..schemas import load
 from ..schemas.bookings import BookingIn
-from . import bot_checks, links, policy
+from . import bot_checks, images, links, policy
 from .slots import duration_of, is_free
 
 MANAGE_SALT = "bwm.manage"
@@ -424,9 +424,18 @@ def snapshot(booking: Booking, *, manage: str | None = None, stamp: datetime) ->
         },
         "page_timezone": mt.page.timezone,
         "brand_color": mt.page.brand_color,
+        "photo_url": _photo_url(mt.page),
         "manage_url": manage,
         "stamp": stamp.isoformat(),
     }
+
+
+def _photo_url(page) -> str | None:
+    """The organizer's photo for the emails, by its absolute versioned URL (None: no photo)."""
+    version = images.versions(page).get("photo")
+    if version is None:
+        return None
+    return external_url("attendee.page_image", slug=page.slug, kind="photo", v=version)
 
 
 def facts(booking: Booking, *, for_attendee: bool, manage: str | None = None) -> BookingFacts:
@@ -542,6 +551,7 @@ def compose(snap: dict) -> Email:
         "message": snap.get("message") or "",
         # SPEC §12: the page's colour marks its emails (made readable on white).
         "brand": palette(snap.get("brand_color") or DEFAULT_BRAND),
+        "photo_url": snap.get("photo_url"),
         "verify_url": snap.get("verify_url"),
         "verify_until": (
             datetime.fromisoformat(snap["verify_until"]).astimezone(tz)
