@@ -68,6 +68,17 @@ class Assets:
             return found
 
 
+def cache_versioned(response: Response, version: str) -> None:
+    """Cache an answer whose URL carries ?v=<version>: a year (immutable) when the URL names
+    the current version, else checked each time (an old or bare URL)."""
+    response.cache_control.public = True
+    if request.args.get("v") == version:
+        response.cache_control.max_age = YEAR
+        response.cache_control.immutable = True
+    else:
+        response.cache_control.no_cache = True
+
+
 def _encoding(asset: Asset) -> str | None:
     if not asset.mimetype.startswith(COMPRESSIBLE) or len(asset.data) < 500:
         return None
@@ -101,12 +112,7 @@ def init_app(app: Flask) -> None:
             response.headers["Content-Encoding"] = encoding
         response.vary.add("Accept-Encoding")
         response.set_etag(f"{asset.version}-{encoding or 'identity'}")
-        response.cache_control.public = True
-        if request.args.get("v") == asset.version:
-            response.cache_control.max_age = YEAR
-            response.cache_control.immutable = True
-        else:  # an old or bare URL: check each time
-            response.cache_control.no_cache = True
+        cache_versioned(response, asset.version)
         return response.make_conditional(request)
 
     app.view_functions["static"] = serve_static

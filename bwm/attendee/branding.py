@@ -6,12 +6,11 @@ import hashlib
 
 from flask import Response, abort, request, url_for
 
+from ..assets import cache_versioned
 from ..domain.colors import palette
 from ..models import BookingPage
 from ..services import images, pages
 from .blueprint import bp
-
-YEAR = 365 * 86400
 
 
 def _css(page: BookingPage) -> str:
@@ -31,10 +30,14 @@ def _css(page: BookingPage) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _version(css: str) -> str:
+    return hashlib.sha256(css.encode()).hexdigest()[:12]
+
+
 @bp.app_template_global()
 def brand_version(page: BookingPage) -> str:
     """The stylesheet's version: it changes with the colours."""
-    return hashlib.sha256(_css(page).encode()).hexdigest()[:12]
+    return _version(_css(page))
 
 
 @bp.app_template_global()
@@ -55,18 +58,9 @@ def page_image(slug: str, kind: str):
         abort(404)
     response = Response(found.data, mimetype=found.mimetype)
     response.headers["Content-Disposition"] = f'inline; filename="{kind}.webp"'
-    _cache(response, found.version)
+    cache_versioned(response, found.version)
     response.set_etag(found.version)
     return response.make_conditional(request)
-
-
-def _cache(response: Response, version: str) -> None:
-    response.cache_control.public = True
-    if request.args.get("v") == version:
-        response.cache_control.max_age = YEAR
-        response.cache_control.immutable = True
-    else:
-        response.cache_control.no_cache = True
 
 
 @bp.get("/b/<slug>/brand.css")
@@ -77,6 +71,6 @@ def brand_css(slug: str):
         abort(404)
     css = _css(page)
     response = Response(css, mimetype="text/css")
-    _cache(response, brand_version(page))
+    cache_versioned(response, _version(css))
     response.add_etag()
     return response.make_conditional(request)
